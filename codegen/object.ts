@@ -1,0 +1,90 @@
+// What codegen hands the runtime: maps to create, programs to load and where to attach them,
+// and the layout of every event the programs send to userspace. The runtime creates, loads,
+// attaches and decodes from this alone; it never looks at the AST again.
+import type { CheckedAttach, FormatPart, MapInfo } from '../lang/checked.ts';
+import type { Span } from '../lang/source.ts';
+import type { Type } from '../lang/types.ts';
+import type { Insn } from './insn.ts';
+
+export type MapKind = 'hash' | 'percpu_hash' | 'array' | 'percpu_array' | 'ringbuf';
+
+/**
+ * Why a map exists. `user` maps hold a script's `@maps`; the others are internal:
+ * - `events`: the ring buffer carrying printf/exit/print/clear events (maxEntries = ring size);
+ * - `lost`: per-CPU array, element 0 counts events the ring buffer had no room for;
+ * - `globals`: array of one element whose value the runtime writes before BEGIN
+ *   (see GLOBALS_* offsets below);
+ * - `scratch`: per-CPU array used as large temporary storage (strings, tuple keys, records).
+ */
+export type MapRole = 'user' | 'events' | 'lost' | 'globals' | 'scratch';
+
+/** Byte offsets in the `globals` map value that the runtime fills in before running BEGIN. */
+export const GLOBALS_START_NS = 0; // CLOCK_BOOTTIME at start, in ns, for `elapsed`
+export const GLOBALS_SIZE = 8;
+
+export interface FieldLayout {
+  readonly offset: number;
+  readonly type: Type;
+}
+
+export interface MapSpec {
+  /** Unique within the object: `@name` / `@` for user maps, `.events`, `.lost`, ... for internal ones. */
+  readonly name: string;
+  readonly role: MapRole;
+  readonly kind: MapKind;
+  readonly keySize: number;
+  readonly valueSize: number;
+  readonly maxEntries: number;
+  /** For user maps: the map's types (for printing) and how keys are laid out in keySize bytes. */
+  readonly user?: {
+    readonly info: MapInfo;
+    readonly keyLayout: readonly FieldLayout[];
+  };
+}
+
+export type ProgType = 'tracepoint' | 'kprobe' | 'perf_event' | 'raw_tracepoint';
+
+export interface ProgramSpec {
+  /** Kernel-visible name (at most 15 chars; the runtime truncates if needed). */
+  readonly name: string;
+  readonly progType: ProgType;
+  /** Where to attach, as resolved by semantic analysis. BEGIN/END programs are raw_tracepoint
+   *  programs the runtime runs once with BPF_PROG_TEST_RUN. */
+  readonly attach: CheckedAttach;
+  /** Index of the probe in the script, to tie verifier errors back to it. */
+  readonly probeIndex: number;
+  readonly insns: readonly Insn[];
+  /** Source span each instruction came from (same length as insns). */
+  readonly spans: readonly (Span | undefined)[];
+}
+
+/** Kinds of records in the events ring buffer. Every record starts with EventHeader. */
+export enum EventKind {
+  /** id = printf id; payload = arguments laid out per PrintfLayout. */
+  Printf = 1,
+  /** payload: int64 exit code at offset 8 (0 for a bare exit()). */
+  Exit = 2,
+  /** id = index of the map in BpfObject.maps to print now. */
+  PrintMap = 3,
+  /** id = index of the map in BpfObject.maps to clear now. */
+  ClearMap = 4,
+}
+
+/** Every record begins with `u32 kind; u32 id;` (8 bytes); payload follows at offset 8. */
+export const EVENT_HEADER_SIZE = 8;
+
+export interface PrintfLayout {
+  readonly id: number;
+  readonly parts: readonly FormatPart[];
+  /** One per printf argument, offsets from the start of the record (>= EVENT_HEADER_SIZE). */
+  readonly args: readonly FieldLayout[];
+  /** Total record size in bytes. */
+  readonly size: number;
+}
+
+export interface BpfObject {
+  readonly license: string;
+  readonly maps: readonly MapSpec[];
+  readonly programs: readonly ProgramSpec[];
+  readonly printfs: readonly PrintfLayout[];
+}

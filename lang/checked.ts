@@ -1,0 +1,114 @@
+// The output of semantic analysis (lang/semantic/): the AST plus everything later stages need,
+// so that codegen never re-derives types or re-resolves probes. This is the contract between
+// lang/ and codegen/.
+import type { AttachPoint, Call, Expr, FieldAccess, MapAccess, Probe, Program, ScratchVar } from './ast.ts';
+import type { Span } from './source.ts';
+import type { TracepointField, TracepointFormat } from './env.ts';
+import type { Type } from './types.ts';
+
+/** Where a probe attaches, after aliases, wildcards and kernel fallbacks are resolved. */
+export type ResolvedAttach =
+  | { readonly kind: 'begin' }
+  | { readonly kind: 'end' }
+  | {
+      readonly kind: 'tracepoint';
+      readonly format: TracepointFormat;
+      /**
+       * Set when a `kprobe:sys_NAME`/`kretprobe:sys_NAME` was redirected to
+       * syscalls:sys_enter_NAME/sys_exit_NAME because the kernel has no kprobes. Then argN reads
+       * the syscall's Nth argument (record offset 16 + 8N) and retval the `ret` field.
+       */
+      readonly fallbackFrom?: { readonly provider: 'kprobe' | 'kretprobe'; readonly fn: string };
+    }
+  | {
+      readonly kind: 'kprobe';
+      /** The kernel symbol to attach to (already mapped to `__x64_sys_NAME` when needed). */
+      readonly fn: string;
+      readonly offset: number;
+      readonly ret: boolean;
+    }
+  | { readonly kind: 'interval'; readonly periodNs: bigint }
+  | { readonly kind: 'profile'; readonly hz: number };
+
+export interface CheckedAttach {
+  readonly attachPoint: AttachPoint;
+  readonly resolved: ResolvedAttach;
+  /** Canonical name, the value of the `probe` builtin: `tracepoint:syscalls:sys_enter_openat`. */
+  readonly probeName: string;
+  /** A one-line notice for stderr (e.g. the kprobe-to-tracepoint fallback), if any. */
+  readonly notice?: string;
+}
+
+export interface CheckedProbe {
+  readonly probe: Probe;
+  /** Index of the probe in the program. */
+  readonly index: number;
+  /** One entry per concrete attach point (wildcards expanded). Codegen emits one program each. */
+  readonly attaches: readonly CheckedAttach[];
+  /** Every scratch variable of this probe with its type (scope is the whole probe for now). */
+  readonly variables: ReadonlyMap<string, Type>;
+}
+
+/** A map used by the program, with key and value types consistent across all probes. */
+export interface MapInfo {
+  /** `@` for the anonymous map, else `@name`. */
+  readonly name: string;
+  /** Key types in order; empty for a scalar map (`@x = 1`). */
+  readonly keys: readonly Type[];
+  /** An IntType/StringType for plain assignment, an AggType for count()/sum()/... */
+  readonly value: Type;
+  /** First place the map appears, for diagnostics. */
+  readonly span: Span;
+}
+
+/** One piece of a parsed printf format string. */
+export type FormatPart =
+  | { readonly kind: 'text'; readonly text: string }
+  | {
+      readonly kind: 'conv';
+      /** The whole directive as written, e.g. `%-10lu`. */
+      readonly spec: string;
+      readonly flags: string;
+      readonly width?: number;
+      readonly precision?: number;
+      /** Length modifier as written (`l`, `ll`, `h`, `hh`, `z`, `j`, `t`), ignored for output. */
+      readonly length: string;
+      /** d i u x X o c s p */
+      readonly conversion: string;
+      /** Index into the printf's argument list. */
+      readonly arg: number;
+    };
+
+export interface PrintfInfo {
+  /** Index in CheckedProgram.printfs; also the event id codegen writes. */
+  readonly id: number;
+  readonly call: Call;
+  readonly parts: readonly FormatPart[];
+  /** Types of the arguments after the format string. */
+  readonly argTypes: readonly Type[];
+}
+
+/** How a field access resolved. */
+export interface FieldInfo {
+  readonly kind: 'tracepoint';
+  readonly field: TracepointField;
+}
+
+export interface CheckedProgram {
+  readonly program: Program;
+  readonly probes: readonly CheckedProbe[];
+  readonly maps: ReadonlyMap<string, MapInfo>;
+  readonly printfs: readonly PrintfInfo[];
+  /** Positional parameters as given on the command line ($1 is index 0). */
+  readonly positionals: readonly string[];
+  /** The type of every expression in the program. Throws for an expression it never saw. */
+  typeOf(e: Expr): Type;
+  /** The resolved field of an `args.x` / `args->x` access. */
+  fieldOf(e: FieldAccess): FieldInfo;
+  /** The printf a `printf(...)` call was assigned. */
+  printfOf(e: Call): PrintfInfo;
+  /** The map an access refers to. */
+  mapOf(e: MapAccess): MapInfo;
+  /** The declared type of a scratch variable in a probe. */
+  variableType(probe: CheckedProbe, v: ScratchVar): Type;
+}

@@ -1,0 +1,88 @@
+// The type system of checked programs. Semantic analysis assigns one of these to every
+// expression, scratch variable and map key/value; codegen lays values out from them and the
+// runtime decodes bytes with them.
+
+export type IntBits = 8 | 16 | 32 | 64;
+
+export interface IntType {
+  readonly kind: 'int';
+  readonly bits: IntBits;
+  readonly signed: boolean;
+}
+
+/** A NUL-terminated string stored in a fixed buffer of `size` bytes (NUL included). */
+export interface StringType {
+  readonly kind: 'string';
+  readonly size: number;
+}
+
+/** What statements and calls like printf() evaluate to. */
+export interface VoidType {
+  readonly kind: 'void';
+}
+
+export type AggFn = 'count' | 'sum' | 'min' | 'max' | 'avg';
+
+/**
+ * The value of a map that is written only by an aggregation call (`@x = count()`). Stored
+ * per-CPU; the runtime folds CPUs together when printing. `signed` follows sum/min/max/avg's
+ * argument (count is unsigned).
+ */
+export interface AggType {
+  readonly kind: 'agg';
+  readonly fn: AggFn;
+  readonly signed: boolean;
+}
+
+export type Type = IntType | StringType | VoidType | AggType;
+
+export const u8: IntType = { kind: 'int', bits: 8, signed: false };
+export const u16: IntType = { kind: 'int', bits: 16, signed: false };
+export const u32: IntType = { kind: 'int', bits: 32, signed: false };
+export const u64: IntType = { kind: 'int', bits: 64, signed: false };
+export const s8: IntType = { kind: 'int', bits: 8, signed: true };
+export const s16: IntType = { kind: 'int', bits: 16, signed: true };
+export const s32: IntType = { kind: 'int', bits: 32, signed: true };
+export const s64: IntType = { kind: 'int', bits: 64, signed: true };
+export const voidType: VoidType = { kind: 'void' };
+
+export function intType(bits: IntBits, signed: boolean): IntType {
+  return { kind: 'int', bits, signed };
+}
+
+export function stringType(size: number): StringType {
+  return { kind: 'string', size };
+}
+
+/** How bpftrace names types in messages: `int64`, `uint32`, `string[16]`, `count`, `none`. */
+export function typeName(t: Type): string {
+  switch (t.kind) {
+    case 'int':
+      return `${t.signed ? '' : 'u'}int${t.bits}`;
+    case 'string':
+      return `string[${t.size}]`;
+    case 'void':
+      return 'none';
+    case 'agg':
+      return t.fn;
+  }
+}
+
+/** Size in bytes of a value of this type as stored in a map key/value or event record. */
+export function sizeOf(t: Type): number {
+  switch (t.kind) {
+    case 'int':
+      return t.bits / 8;
+    case 'string':
+      return t.size;
+    case 'void':
+      return 0;
+    case 'agg':
+      // avg keeps (sum, count); the others one 64-bit word.
+      return t.fn === 'avg' ? 16 : 8;
+  }
+}
+
+export function typesEqual(a: Type, b: Type): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
