@@ -78,8 +78,9 @@ export function sizeOf(t: Type): number {
     case 'void':
       return 0;
     case 'agg':
-      // avg keeps (sum, count); the others one 64-bit word.
-      return t.fn === 'avg' ? 16 : 8;
+      // Per CPU: count and sum keep one 64-bit word; avg keeps (sum, count); min and max keep
+      // (value, set) so a CPU that never saw the map does not contribute a 0.
+      return t.fn === 'count' || t.fn === 'sum' ? 8 : 16;
   }
 }
 

@@ -1,0 +1,32 @@
+// What the runtime hands to whoever prints: decoded map entries and the ring buffer's events.
+// runtime/session.ts produces them; runtime/output/ turns them into text (or JSON).
+import type { PrintfLayout } from '../codegen/object.ts';
+
+/** A decoded integer (signed or unsigned per its type) or string (up to its NUL). */
+export type Scalar = bigint | string;
+
+/**
+ * A map value with per-CPU copies already folded:
+ * - plain int/string values as they are;
+ * - count/sum: the total; min/max: the min/max over CPUs that saw the map;
+ * - avg: sum and count, so the printer can divide as bpftrace does.
+ */
+export type MapValue = Scalar | { readonly sum: bigint; readonly count: bigint };
+
+export interface MapEntry {
+  /** One Scalar per key; empty for a scalar map (`@x`). */
+  readonly keys: readonly Scalar[];
+  readonly value: MapValue;
+}
+
+/** Receives ring buffer events, in the order the kernel produced them on each CPU. */
+export interface EventSink {
+  /** `record` covers the whole record, header included; arguments sit at layout.args[i].offset. */
+  printf(layout: PrintfLayout, record: DataView): void;
+  /** exit() was called in the kernel. */
+  exit(code: number): void;
+  /** print(@m): print map `mapIndex` (an index into BpfObject.maps) now. */
+  printMap(mapIndex: number): void;
+  /** clear(@m): clear map `mapIndex` now. */
+  clearMap(mapIndex: number): void;
+}
