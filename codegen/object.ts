@@ -19,7 +19,7 @@ export type MapKind = 'hash' | 'percpu_hash' | 'array' | 'percpu_array' | 'ringb
 export type MapRole = 'user' | 'events' | 'lost' | 'globals' | 'scratch';
 
 /** Byte offsets in the `globals` map value that the runtime fills in before running BEGIN. */
-export const GLOBALS_START_NS = 0; // CLOCK_BOOTTIME at start, in ns, for `elapsed`
+export const GLOBALS_START_NS = 0; // CLOCK_MONOTONIC (= bpf_ktime_get_ns) at start, for `elapsed`
 export const GLOBALS_SIZE = 8;
 
 export interface FieldLayout {

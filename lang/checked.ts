@@ -103,8 +103,9 @@ export interface CheckedProgram {
   readonly positionals: readonly string[];
   /** The type of every expression in the program. Throws for an expression it never saw. */
   typeOf(e: Expr): Type;
-  /** The resolved field of an `args.x` / `args->x` access. */
-  fieldOf(e: FieldAccess): FieldInfo;
+  /** The resolved field of an `args.x` / `args->x` access in the program for `attach`
+   *  (one probe may attach to several tracepoints whose layouts differ). */
+  fieldOf(e: FieldAccess, attach: CheckedAttach): FieldInfo;
   /** The printf a `printf(...)` call was assigned. */
   printfOf(e: Call): PrintfInfo;
   /** The map an access refers to. */
