@@ -1,0 +1,98 @@
+// Builtin identifiers (`pid`, `comm`, `arg0`, ...): their types and which probes allow them.
+import type { CheckedAttach } from '../checked.ts';
+import { s64, stringType, u32, u64, type Type } from '../types.ts';
+import type { ProbeKind } from './probes.ts';
+
+/** What the builtins of one probe depend on. */
+export interface ProbeContext {
+  /** Probe kinds as written, one per attach point; undefined where the provider was invalid. */
+  readonly kinds: readonly (ProbeKind | undefined)[];
+  readonly attaches: readonly CheckedAttach[];
+}
+
+export type BuiltinResult = { readonly ok: true; readonly type: Type } | { readonly ok: false; readonly message?: string };
+
+const SIMPLE: ReadonlyMap<string, Type> = new Map<string, Type>([
+  ['pid', u32],
+  ['tid', u32],
+  ['uid', u64],
+  ['gid', u64],
+  ['nsecs', u64],
+  ['elapsed', u64],
+  ['cpu', u32],
+  ['comm', stringType(16)],
+]);
+
+/** bpftrace builtins tsbpf does not implement yet. */
+const UNSUPPORTED = new Set([
+  'func', 'kstack', 'ustack', 'curtask', 'cgroup', 'rand', 'ctx', 'cpid', 'username', 'usermode',
+  'numaid', 'jiffies', 'ncpus', 'probetype', 'sarg0', 'sarg1', 'sarg2', 'sarg3', 'sarg4', 'sarg5',
+  'arg6', 'arg7', 'arg8', 'arg9',
+]);
+
+/** Kinds of the probe where every attach point is known; empty when some provider was invalid. */
+function knownKinds(ctx: ProbeContext): ProbeKind[] {
+  return ctx.kinds.every((k) => k !== undefined) ? (ctx.kinds as ProbeKind[]) : [];
+}
+
+function usedHere(ctx: ProbeContext, allowed: ProbeKind): string {
+  const other = knownKinds(ctx).find((k) => k !== allowed);
+  return other === 'begin' || other === 'end' ? other.toUpperCase() : (other ?? allowed);
+}
+
+/**
+ * The type of builtin `name` in a probe, or why it is not available. `ok: false` without a
+ * message means an earlier error (an invalid attach point) already explains the problem.
+ */
+export function builtinType(name: string, ctx: ProbeContext): BuiltinResult {
+  const simple = SIMPLE.get(name);
+  if (simple) return { ok: true, type: simple };
+  const kinds = knownKinds(ctx);
+  const only = (kind: ProbeKind): boolean => kinds.length > 0 && kinds.every((k) => k === kind);
+  if (name === 'probe') {
+    const longest = Math.max(0, ...ctx.attaches.map((a) => utf8Length(a.probeName)));
+    return { ok: true, type: stringType(longest + 1) };
+  }
+  const argN = /^arg([0-5])$/.exec(name);
+  if (argN) {
+    if (kinds.length === 0) return { ok: false };
+    if (!only('kprobe')) {
+      return { ok: false, message: `The ${name} builtin can only be used with kprobe probes (${usedHere(ctx, 'kprobe')} used here)` };
+    }
+    const n = Number(argN[1]);
+    for (const a of ctx.attaches) {
+      if (a.resolved.kind !== 'tracepoint') continue;
+      // On the syscall-tracepoint fallback argN is the syscall's Nth argument, so it must exist.
+      const count = a.resolved.format.fields.filter((f) => f.name !== '__syscall_nr').length;
+      if (n >= count) {
+        const tp = `${a.resolved.format.category}:${a.resolved.format.event}`;
+        return {
+          ok: false,
+          message: `${name} is not available in ${a.probeName}: it runs on tracepoint:${tp}, whose syscall has ${count} argument${count === 1 ? '' : 's'}`,
+        };
+      }
+    }
+    return { ok: true, type: u64 };
+  }
+  if (name === 'retval') {
+    if (kinds.length === 0) return { ok: false };
+    if (!only('kretprobe')) {
+      return { ok: false, message: `The retval builtin can only be used with kretprobe probes (${usedHere(ctx, 'kretprobe')} used here)` };
+    }
+    return { ok: true, type: s64 };
+  }
+  if (name === 'args') {
+    if (kinds.length === 0) return { ok: false };
+    if (!only('tracepoint')) {
+      return { ok: false, message: `The args builtin can only be used with tracepoint probes (${usedHere(ctx, 'tracepoint')} used here)` };
+    }
+    // `args` has no value type of its own; FieldAccess resolves `args.f`.
+    return { ok: true, type: u64 };
+  }
+  if (UNSUPPORTED.has(name)) return { ok: false, message: `The ${name} builtin is not supported yet` };
+  return { ok: false, message: `Unknown identifier: '${name}'` };
+}
+
+export function utf8Length(s: string): number {
+  return new TextEncoder().encode(s).length;
+}

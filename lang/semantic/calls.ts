@@ -1,0 +1,225 @@
+// Builtin functions: printf, exit, clear, print, delete, str and the aggregations. Each checks
+// its arguments and gives its result type; statement-only functions give `void`.
+import type { Call, Expr, MapAccess } from '../ast.ts';
+import type { PrintfInfo } from '../checked.ts';
+import type { Span } from '../source.ts';
+import { stringType, typeName, voidType, type AggFn, type AggType, type Type } from '../types.ts';
+import { INTEGER_CONVERSIONS, parseFormat } from './format.ts';
+import { errorType, isError, kindWord, type Ty } from './tables.ts';
+
+/** Where an expression appears: its message when it has no value depends on this. */
+export type Use = 'stmt' | 'assign' | 'value';
+
+/** What call checking needs from the expression checker. */
+export interface CallContext {
+  expr(e: Expr, use: Use): Ty;
+  error(message: string, span: Span): void;
+  warning(message: string, span: Span): void;
+  /** Checks a map access (keys and all) without reading its value. */
+  mapElement(m: MapAccess): Ty;
+  /** Checks `@m` given whole to clear()/print()/delete(@m, k): no key check. */
+  mapHandle(m: MapAccess): void;
+  /** Checks that `keys` are the keys of map `m` (for delete(@m, k)). */
+  mapKeys(m: MapAccess, keys: readonly Expr[], span: Span): void;
+  addPrintf(make: (id: number) => PrintfInfo): void;
+  positional(index: number): string | undefined;
+}
+
+export const AGGREGATIONS: ReadonlySet<string> = new Set<AggFn>(['count', 'sum', 'min', 'max', 'avg']);
+const STATEMENTS = new Set(['printf', 'exit', 'clear', 'print', 'delete']);
+/** Default (and maximum) string buffer of str(), as bpftrace 0.17's BPFTRACE_STRLEN. */
+export const STR_SIZE = 64;
+
+/** bpftrace functions tsbpf does not implement yet. */
+const UNSUPPORTED = new Set([
+  'hist', 'lhist', 'stats', 'tseries', 'time', 'strftime', 'ksym', 'usym', 'kaddr', 'uaddr', 'ntop', 'pton',
+  'join', 'buf', 'cat', 'system', 'signal', 'override', 'reg', 'sizeof', 'offsetof', 'cgroupid', 'cgroup_path',
+  'macaddr', 'strncmp', 'strcontains', 'path', 'bswap', 'has_key', 'getopt', 'zero', 'len', 'strerror',
+  'kstack', 'ustack', 'errorf', 'warnf', 'unwatch', 'kptr', 'uptr', 'skboutput', 'socket_cookie', 'strlen',
+]);
+
+/** The span of just the function name, as bpftrace marks unknown functions. */
+function nameSpan(c: Call): Span {
+  return { ...c.span, endLine: c.span.line, endColumn: c.span.column + c.name.length, endOffset: c.span.offset + c.name.length };
+}
+
+export function checkCall(c: Call, use: Use, cx: CallContext): Ty {
+  const n = c.args.length;
+  if (AGGREGATIONS.has(c.name)) {
+    for (const a of c.args) cx.expr(a, 'value');
+    cx.error(`${c.name}() should be directly assigned to a map`, c.span);
+    return errorType;
+  }
+  if (STATEMENTS.has(c.name) && use !== 'stmt') {
+    checkStatementCall(c, cx);
+    cx.error(
+      use === 'assign'
+        ? `${c.name}() should not be used in an assignment or as a map key`
+        : `${c.name}() returns no value and can only be used as a statement`,
+      c.span,
+    );
+    return errorType;
+  }
+  if (STATEMENTS.has(c.name)) return checkStatementCall(c, cx) ? voidType : errorType;
+  if (c.name === 'str') {
+    if (n === 0) return fail(cx, `str() requires at least one argument (0 provided)`, c);
+    if (n > 2) return fail(cx, `str() takes up to 2 arguments (${n} provided)`, c);
+    const first = c.args[0]!;
+    const t = cx.expr(first, 'value');
+    const len = n === 2 ? cx.expr(c.args[1]!, 'value') : undefined;
+    if (isError(t) || (len && isError(len))) return errorType;
+    if (len && len.kind !== 'int') return fail(cx, `str() only supports integer arguments (${kindWord(len)} provided)`, c);
+    const lenArg = c.args[1];
+    if (lenArg?.kind === 'IntLit' && lenArg.value > BigInt(STR_SIZE)) {
+      cx.warning(`str(): a length of ${lenArg.value} is more than the string size; at most ${STR_SIZE} bytes are read`, lenArg.span);
+    }
+    // str($1) is the positional parameter's text, whatever it looks like.
+    if (first.kind === 'PositionalParam' && first.index > 0) {
+      return stringType(new TextEncoder().encode(cx.positional(first.index) ?? '').length + 1);
+    }
+    if (t.kind !== 'int') {
+      return fail(cx, `str() expects an integer or a pointer type as first argument (${typeName(t)} provided)`, c);
+    }
+    return stringType(STR_SIZE);
+  }
+  if (UNSUPPORTED.has(c.name)) {
+    for (const a of c.args) cx.expr(a, 'value');
+    return fail(cx, `${c.name}() is not supported yet`, c);
+  }
+  for (const a of c.args) cx.expr(a, 'value');
+  cx.error(`Unknown function: ${c.name}`, nameSpan(c));
+  return errorType;
+}
+
+function fail(cx: CallContext, message: string, c: Call): Ty {
+  cx.error(message, c.span);
+  return errorType;
+}
+
+/** Checks printf/exit/clear/print/delete; false if an error was reported. */
+function checkStatementCall(c: Call, cx: CallContext): boolean {
+  const n = c.args.length;
+  const err = (message: string): false => {
+    cx.error(message, c.span);
+    return false;
+  };
+  const ints = (args: readonly Expr[], fn: string): boolean => {
+    let ok = true;
+    for (const a of args) {
+      const t = cx.expr(a, 'value');
+      if (isError(t)) ok = false;
+      else if (t.kind !== 'int') ok = err(`${fn}() only supports integer arguments (${kindWord(t)} provided)`);
+    }
+    return ok;
+  };
+  switch (c.name) {
+    case 'printf':
+      return checkPrintf(c, cx);
+    case 'exit': {
+      if (n > 1) return err(`exit() takes up to 1 argument (${n} provided)`);
+      return ints(c.args, 'exit');
+    }
+    case 'clear':
+    case 'print': {
+      if (n === 0) {
+        return err(c.name === 'clear' ? 'clear() requires one argument (0 provided)' : 'print() requires at least one argument (0 provided)');
+      }
+      if (c.name === 'clear' && n > 1) return err(`clear() requires one argument (${n} provided)`);
+      if (n > 3) return err(`print() takes up to 3 arguments (${n} provided)`);
+      const m = c.args[0]!;
+      if (m.kind !== 'MapAccess') {
+        cx.expr(m, 'value');
+        return err(
+          c.name === 'clear' ? 'clear() expects a map to be provided' : 'print() expects a map to be provided (printing other values is not supported yet)',
+        );
+      }
+      if (m.keys.length > 0) {
+        for (const k of m.keys) cx.expr(k, 'assign');
+        return err(`The map passed to ${c.name}() should not be indexed by a key`);
+      }
+      cx.mapHandle(m);
+      return ints(c.args.slice(1), c.name);
+    }
+    case 'delete': {
+      if (n === 0) return err('delete() requires at least one argument (0 provided)');
+      const m = c.args[0]!;
+      if (m.kind !== 'MapAccess') {
+        for (const a of c.args) cx.expr(a, 'value');
+        return err('delete() expects a map to be provided');
+      }
+      if (n === 1) return !isError(cx.mapElement(m));
+      if (m.keys.length > 0) {
+        cx.mapElement(m);
+        return err(`delete() takes either a map element or a map and its key: delete(@m[k]) or delete(@m, k) (${n} arguments provided)`);
+      }
+      cx.mapKeys(m, c.args.slice(1), c.span);
+      return true;
+    }
+  }
+  return true;
+}
+
+function checkPrintf(c: Call, cx: CallContext): boolean {
+  const err = (message: string): false => {
+    cx.error(message, c.span);
+    return false;
+  };
+  if (c.args.length === 0) return err('printf() requires at least one argument (0 provided)');
+  const [fmt, ...rest] = c.args;
+  const argTypes = rest.map((a) => cx.expr(a, 'value'));
+  const fmtType = cx.expr(fmt!, 'value');
+  if (fmt!.kind !== 'StrLit') {
+    return isError(fmtType) ? false : err(`printf() expects a string literal (${kindWord(fmtType)} provided)`);
+  }
+  const parsed = parseFormat(fmt!.value);
+  if (!parsed.ok) return err(parsed.message);
+  if (rest.length > parsed.argCount) {
+    return err(`printf: Too many arguments for format string (${rest.length} supplied, ${parsed.argCount} expected)`);
+  }
+  if (rest.length < parsed.argCount) {
+    return err(`printf: Not enough arguments for format string (${rest.length} supplied, ${parsed.argCount} expected)`);
+  }
+  let ok = true;
+  const types: Type[] = [];
+  for (const part of parsed.parts) {
+    if (part.kind !== 'conv') continue;
+    const t = argTypes[part.arg]!;
+    if (isError(t)) {
+      ok = false;
+      continue;
+    }
+    types.push(t);
+    if (INTEGER_CONVERSIONS.has(part.conversion) && t.kind !== 'int') {
+      ok = err(`printf: %${part.conversion} specifier expects a value of type integer (${kindWord(t)} supplied)`);
+    } else if (t.kind !== 'int' && t.kind !== 'string') {
+      ok = err(`printf: %${part.conversion} specifier can not print a value of type '${typeName(t)}'`);
+    }
+  }
+  if (ok) cx.addPrintf((id) => ({ id, call: c, parts: parsed.parts, argTypes: types }));
+  return ok;
+}
+
+/** Checks the aggregation call `c` on the right of `@m = c`; its AggType, or an error. */
+export function checkAggregation(c: Call, cx: CallContext): AggType | undefined {
+  const fn = c.name as AggFn;
+  if (fn === 'count') {
+    for (const a of c.args) cx.expr(a, 'value');
+    if (c.args.length !== 0) {
+      cx.error(`count() requires no arguments (${c.args.length} provided)`, c.span);
+      return undefined;
+    }
+    return { kind: 'agg', fn, signed: false };
+  }
+  const ts = c.args.map((a) => cx.expr(a, 'value'));
+  if (c.args.length !== 1) {
+    cx.error(`${fn}() requires one argument (${c.args.length} provided)`, c.span);
+    return undefined;
+  }
+  const t = ts[0]!;
+  if (isError(t)) return undefined;
+  if (t.kind !== 'int') {
+    cx.error(`${fn}() only supports integer arguments (${kindWord(t)} provided)`, c.span);
+    return undefined;
+  }
+  return { kind: 'agg', fn, signed: t.signed };
+}

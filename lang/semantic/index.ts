@@ -1,0 +1,75 @@
+// Semantic analysis: resolves attach points against the kernel, infers every expression's
+// type, fixes map and variable types across probes and reports all errors at once.
+import type { Program } from '../ast.ts';
+import type { CheckedAttach, CheckedProbe, CheckedProgram, MapInfo } from '../checked.ts';
+import { CompileError, DiagnosticBag, type Diagnostic } from '../diagnostics.ts';
+import type { KernelEnvironment } from '../env.ts';
+import { s64 } from '../types.ts';
+import { checkPass, type PassResult, type ProbeInput } from './infer.ts';
+import { resolveAttachPoint, type ProbeKind } from './probes.ts';
+import { makeCheckedProgram } from './result.ts';
+import { sameKnowledge, type Knowledge } from './tables.ts';
+
+export interface AnalyzeOptions {
+  /** Positional parameters from the command line: `$1` is positionals[0]. */
+  readonly positionals: readonly string[];
+}
+
+export interface AnalyzeResult {
+  readonly checked: CheckedProgram;
+  readonly warnings: Diagnostic[];
+}
+
+/** Passes are repeated while string slots keep widening; this bounds a pathological program. */
+const MAX_PASSES = 32;
+
+export function analyze(program: Program, env: KernelEnvironment, opts: AnalyzeOptions): AnalyzeResult {
+  const attachBag = new DiagnosticBag();
+  if (program.probes.length === 0) attachBag.error('No probes to attach');
+  const inputs: ProbeInput[] = program.probes.map((probe, index) => {
+    const kinds: (ProbeKind | undefined)[] = [];
+    const attaches: CheckedAttach[] = [];
+    for (const ap of probe.attachPoints) {
+      const r = resolveAttachPoint(ap, env, attachBag);
+      kinds.push(r.kind);
+      attaches.push(...r.attaches);
+    }
+    return { probe, index, ctx: { kinds, attaches } };
+  });
+
+  let knowledge: Knowledge = { vars: new Map(), maps: new Map() };
+  let pass: PassResult;
+  for (let i = 0; ; i++) {
+    pass = checkPass(inputs, knowledge, opts.positionals);
+    if (sameKnowledge(pass.knowledge, knowledge) || i === MAX_PASSES) break;
+    knowledge = pass.knowledge;
+  }
+
+  const diagnostics = [...attachBag.items, ...pass.bag.items].sort((a, b) => (a.span?.offset ?? -1) - (b.span?.offset ?? -1));
+  const errors = diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length > 0) throw new CompileError(errors);
+
+  const maps = new Map<string, MapInfo>();
+  for (const [name, m] of pass.maps) {
+    // A map only ever cleared/deleted/printed has no value type: it stays an int map.
+    maps.set(name, { name, keys: m.keys ?? [], value: m.value ?? s64, span: m.span });
+  }
+  const probes: CheckedProbe[] = inputs.map((p) => ({
+    probe: p.probe,
+    index: p.index,
+    attaches: p.ctx.attaches,
+    variables: pass.vars[p.index] ?? new Map(),
+  }));
+  const checked = makeCheckedProgram({
+    program,
+    probes,
+    maps,
+    printfs: pass.printfs,
+    positionals: opts.positionals,
+    types: pass.types,
+    fields: pass.fields,
+    printfOf: pass.printfOf,
+    mapOf: pass.mapOf,
+  });
+  return { checked, warnings: diagnostics.filter((d) => d.severity === 'warning') };
+}

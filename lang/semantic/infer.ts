@@ -1,0 +1,510 @@
+// One type-checking pass over the program: infers the type of every expression, fixes scratch
+// variable and map types, and reports every error it finds. `analyze` repeats passes until the
+// slot types stop growing (a string assigned later may widen a map read earlier).
+import type {
+  AssignStmt, Binary, Block, Call, Expr, FieldAccess, IfStmt, IncDec, MapAccess, Probe, ScratchVar, Stmt, Ternary, Unary,
+} from '../ast.ts';
+import type { CheckedAttach, FieldInfo, PrintfInfo } from '../checked.ts';
+import { DiagnosticBag } from '../diagnostics.ts';
+import type { Span } from '../source.ts';
+import { intType, s64, stringType, typeName, typesEqual, u64, type Type } from '../types.ts';
+import { builtinType, utf8Length, type ProbeContext } from './builtins.ts';
+import { AGGREGATIONS, checkAggregation, checkCall, type CallContext, type Use } from './calls.ts';
+import { fieldType } from './fields.ts';
+import {
+  errorType, isError, kindWord, mergeTypes, storageType, type Knowledge, type MapState, type Ty,
+} from './tables.ts';
+
+export interface ProbeInput {
+  readonly probe: Probe;
+  readonly index: number;
+  readonly ctx: ProbeContext;
+}
+
+export interface PassResult {
+  readonly bag: DiagnosticBag;
+  readonly knowledge: Knowledge;
+  readonly types: ReadonlyMap<Expr, Type>;
+  readonly fields: ReadonlyMap<FieldAccess, ReadonlyMap<CheckedAttach, FieldInfo>>;
+  readonly printfs: readonly PrintfInfo[];
+  readonly printfOf: ReadonlyMap<Call, PrintfInfo>;
+  readonly mapOf: ReadonlyMap<MapAccess, string>;
+  readonly maps: ReadonlyMap<string, MapState>;
+  /** Scratch variables of each probe, by probe index. */
+  readonly vars: readonly ReadonlyMap<string, Type>[];
+}
+
+const I64_MAX = (1n << 63n) - 1n;
+const U64_MAX = (1n << 64n) - 1n;
+const COMPARISONS = new Set(['==', '!=', '<', '>', '<=', '>=', '&&', '||']);
+const INTEGER_TEXT = /^-?(?:0[xX][0-9a-fA-F]+|\d+)$/;
+
+/** How a variable is named in messages: `$x` (the parser may drop the `$` from the name). */
+function varLabel(v: ScratchVar): string {
+  return v.name.startsWith('$') ? v.name : `$${v.name}`;
+}
+
+/** A one-character span at the start of `s` (an operator written first, like unary `-`). */
+function firstChar(s: Span): Span {
+  return { ...s, endLine: s.line, endColumn: s.column + 1, endOffset: s.offset + 1 };
+}
+
+export function checkPass(probes: readonly ProbeInput[], prior: Knowledge, positionals: readonly string[]): PassResult {
+  const pass = new Pass(prior, positionals);
+  for (const p of probes) pass.probe(p);
+  return pass.finish();
+}
+
+class Pass implements CallContext {
+  private readonly bag = new DiagnosticBag();
+  private readonly types = new Map<Expr, Type>();
+  private readonly fields = new Map<FieldAccess, Map<CheckedAttach, FieldInfo>>();
+  private readonly printfs: PrintfInfo[] = [];
+  private readonly printfOf = new Map<Call, PrintfInfo>();
+  private readonly mapOf = new Map<MapAccess, string>();
+  private readonly maps = new Map<string, MapState>();
+  private readonly allVars: Map<string, Type>[] = [];
+  /** Reads of maps this pass had not seen assigned yet: an error if never assigned at all. */
+  private readonly unassignedReads: MapAccess[] = [];
+  // The probe being checked.
+  private vars = new Map<string, Type>();
+  private probeIndex = 0;
+  private ctx: ProbeContext = { kinds: [], attaches: [] };
+
+  constructor(
+    private readonly prior: Knowledge,
+    private readonly positionals: readonly string[],
+  ) {}
+
+  probe(p: ProbeInput): void {
+    this.vars = new Map();
+    this.probeIndex = p.index;
+    this.ctx = p.ctx;
+    if (p.probe.predicate) {
+      const t = this.expr(p.probe.predicate, 'value');
+      if (!isError(t) && t.kind !== 'int') this.error(`Invalid type for predicate: ${kindWord(t)}`, p.probe.predicate.span);
+    }
+    this.block(p.probe.body);
+    this.allVars[p.index] = this.vars;
+  }
+
+  finish(): PassResult {
+    for (const m of this.unassignedReads) {
+      if (this.maps.get(m.name)?.value === undefined) this.error(`Undefined map: ${m.name}`, m.span);
+    }
+    const vars = new Map<string, Type>();
+    this.allVars.forEach((vs, i) => vs.forEach((t, name) => vars.set(`${i}:${name}`, t)));
+    const maps = new Map<string, { keys?: readonly Type[]; value?: Type }>();
+    for (const [name, m] of this.maps) maps.set(name, { ...(m.keys ? { keys: m.keys } : {}), ...(m.value ? { value: m.value } : {}) });
+    return {
+      bag: this.bag,
+      knowledge: { vars, maps },
+      types: this.types,
+      fields: this.fields,
+      printfs: this.printfs,
+      printfOf: this.printfOf,
+      mapOf: this.mapOf,
+      maps: this.maps,
+      vars: this.allVars,
+    };
+  }
+
+  error(message: string, span: Span): void {
+    this.bag.error(message, span);
+  }
+
+  warning(message: string, span: Span): void {
+    this.bag.warning(message, span);
+  }
+
+  positional(index: number): string | undefined {
+    return this.positionals[index - 1];
+  }
+
+  addPrintf(make: (id: number) => PrintfInfo): void {
+    const info = make(this.printfs.length);
+    this.printfs.push(info);
+    this.printfOf.set(info.call, info);
+  }
+
+  // ---- statements
+
+  private block(b: Block): void {
+    for (const s of b.stmts) this.stmt(s);
+  }
+
+  private stmt(s: Stmt): void {
+    switch (s.kind) {
+      case 'ExprStmt':
+        this.expr(s.expr, 'stmt');
+        return;
+      case 'AssignStmt':
+        return this.assign(s);
+      case 'IfStmt':
+        return this.ifStmt(s);
+    }
+  }
+
+  private ifStmt(s: IfStmt): void {
+    const t = this.expr(s.cond, 'value');
+    if (!isError(t) && t.kind !== 'int') this.error(`Invalid condition in if(): ${kindWord(t)}`, s.cond.span);
+    this.block(s.then);
+    if (s.else?.kind === 'Block') this.block(s.else);
+    else if (s.else) this.ifStmt(s.else);
+  }
+
+  private assign(s: AssignStmt): void {
+    const target = s.target;
+    if (target.kind === 'ScratchVar') return this.assignVar(s, target);
+    const value = s.value;
+    if (value.kind === 'Call' && AGGREGATIONS.has(value.name) && s.op === '=') {
+      const agg = checkAggregation(value, this);
+      if (agg) this.types.set(value, agg);
+      const keysOk = this.mapAccess(target);
+      if (agg && keysOk) this.storeMapValue(target, agg);
+      return;
+    }
+    const t = this.expr(value, 'assign');
+    const keysOk = this.mapAccess(target);
+    if (isError(t) || !keysOk) return;
+    if (s.op === '=') return this.storeMapValue(target, t);
+    // `@m op= e` stores an int64: the map must hold plain integers and e be one.
+    const current = this.mapValue(target.name) ?? s64;
+    if (current.kind !== 'int' || t.kind !== 'int') {
+      const assigned = t.kind === 'int' ? s64 : t;
+      return this.error(
+        `Type mismatch for ${target.name}: trying to assign value of type '${typeName(assigned)}' when map already contains a value of type '${typeName(current)}'`,
+        target.span,
+      );
+    }
+    this.storeMapValue(target, s64);
+  }
+
+  private assignVar(s: AssignStmt, target: ScratchVar): void {
+    const t = this.expr(s.value, 'assign');
+    if (s.op !== '=') {
+      const current = this.readVar(target);
+      if (isError(current) || isError(t)) return;
+      if (current.kind !== 'int' || t.kind !== 'int') {
+        const assigned = t.kind === 'int' ? s64 : t;
+        this.error(
+          `Type mismatch for ${varLabel(target)}: trying to assign value of type '${typeName(assigned)}' when variable already contains a value of type '${typeName(current)}'`,
+          s.span,
+        );
+      }
+      return;
+    }
+    if (isError(t)) return;
+    if (t.kind !== 'int' && t.kind !== 'string') {
+      return this.error(`Can not assign a value of type '${typeName(t)}' to ${varLabel(target)}`, s.value.span);
+    }
+    const stored = storageType(t);
+    const current = this.vars.get(target.name);
+    if (current === undefined) {
+      // First assignment in textual order: it fixes the kind; earlier passes may know a wider string.
+      const before = this.prior.vars.get(`${this.probeIndex}:${target.name}`);
+      const merged = before ? mergeTypes(stored, before) ?? stored : stored;
+      this.vars.set(target.name, merged);
+      this.types.set(target, merged);
+      return;
+    }
+    const merged = mergeTypes(current, stored);
+    if (!merged) {
+      this.types.set(target, current);
+      return this.error(
+        `Type mismatch for ${varLabel(target)}: trying to assign value of type '${typeName(t)}' when variable already contains a value of type '${typeName(current)}'`,
+        s.value.span,
+      );
+    }
+    this.vars.set(target.name, merged);
+    this.types.set(target, merged);
+  }
+
+  private readVar(v: ScratchVar): Ty {
+    const t = this.vars.get(v.name);
+    if (!t) {
+      this.error(`Undefined or undeclared variable: ${varLabel(v)}`, v.span);
+      return errorType;
+    }
+    this.types.set(v, t);
+    return t;
+  }
+
+  // ---- maps
+
+  /** The map's value type: this pass's, else an earlier pass's. */
+  private mapValue(name: string): Type | undefined {
+    return this.maps.get(name)?.value ?? this.prior.maps.get(name)?.value;
+  }
+
+  private mapState(m: MapAccess): MapState {
+    let st = this.maps.get(m.name);
+    if (!st) {
+      st = { span: m.span };
+      const before = this.prior.maps.get(m.name);
+      if (before?.keys) st.keys = before.keys;
+      this.maps.set(m.name, st);
+    }
+    this.mapOf.set(m, m.name);
+    return st;
+  }
+
+  /** Checks the keys of `@m[keys]` and types the access with the map's value; false on error. */
+  private mapAccess(m: MapAccess): boolean {
+    const ok = this.checkKeys(m, m.keys, m.span);
+    const v = this.mapValue(m.name);
+    if (v) this.types.set(m, v);
+    return ok;
+  }
+
+  private checkKeys(m: MapAccess, keys: readonly Expr[], span: Span): boolean {
+    const ts = keys.map((k) => this.expr(k, 'assign'));
+    const st = this.mapState(m);
+    if (ts.some(isError)) return false;
+    const given = (ts as Type[]).map(storageType);
+    for (const [i, t] of given.entries()) {
+      if (t.kind !== 'int' && t.kind !== 'string') {
+        this.error(`Can not use a value of type '${typeName(t)}' as a map key`, keys[i]!.span);
+        return false;
+      }
+    }
+    if (!st.keys) {
+      st.keys = given;
+      return true;
+    }
+    const merged = given.length === st.keys.length ? st.keys.map((k, i) => mergeTypes(k, given[i]!)) : [];
+    if (given.length !== st.keys.length || merged.some((k) => k === undefined)) {
+      const list = (l: readonly Type[]): string => l.map(typeName).join(', ');
+      this.error(
+        `Argument mismatch for ${m.name}: trying to access with arguments: [${list(given)}] when map expects arguments: [${list(st.keys)}]`,
+        span,
+      );
+      return false;
+    }
+    st.keys = merged as Type[];
+    return true;
+  }
+
+  private storeMapValue(target: MapAccess, t: Type): void {
+    const st = this.mapState(target);
+    const stored = storageType(t);
+    if (!st.value) {
+      const before = this.prior.maps.get(target.name)?.value;
+      st.value = before ? mergeTypes(stored, before) ?? stored : stored;
+    } else {
+      const merged = mergeTypes(st.value, stored);
+      if (!merged) {
+        this.types.set(target, st.value);
+        return this.error(
+          `Type mismatch for ${target.name}: trying to assign value of type '${typeName(t)}' when map already contains a value of type '${typeName(st.value)}'`,
+          target.span,
+        );
+      }
+      st.value = merged;
+    }
+    this.types.set(target, st.value);
+  }
+
+  mapElement(m: MapAccess): Ty {
+    if (!this.mapAccess(m)) return errorType;
+    this.noteRead(m);
+    return this.mapValue(m.name) ?? s64;
+  }
+
+  private noteRead(m: MapAccess): void {
+    const v = this.mapValue(m.name);
+    if (v) this.types.set(m, v);
+    else this.unassignedReads.push(m);
+  }
+
+  // CallContext
+  mapHandle(m: MapAccess): void {
+    this.mapState(m);
+    this.noteRead(m);
+  }
+
+  mapKeys(m: MapAccess, keys: readonly Expr[], span: Span): void {
+    this.checkKeys(m, keys, span);
+    this.noteRead(m);
+  }
+
+  // ---- expressions
+
+  expr(e: Expr, use: Use): Ty {
+    const t = this.infer(e, use);
+    if (!isError(t)) this.types.set(e, t);
+    return t;
+  }
+
+  private infer(e: Expr, use: Use): Ty {
+    switch (e.kind) {
+      case 'IntLit':
+        if (e.value < 0n || e.value > U64_MAX) {
+          this.error(`Integer literal out of range: ${e.value}`, e.span);
+          return errorType;
+        }
+        return e.value > I64_MAX ? u64 : s64;
+      case 'StrLit':
+        return stringType(utf8Length(e.value) + 1);
+      case 'Builtin': {
+        const r = builtinType(e.name, this.ctx);
+        if (!r.ok) {
+          if (r.message) this.error(r.message, e.span);
+          return errorType;
+        }
+        if (e.name === 'args') {
+          this.error('The args builtin can only be used to access a field of the tracepoint record, e.g. args.NAME', e.span);
+          return errorType;
+        }
+        return r.type;
+      }
+      case 'PositionalParam': {
+        if (e.index === 0) return s64;
+        const text = this.positional(e.index);
+        if (text === undefined || INTEGER_TEXT.test(text)) return s64;
+        return stringType(utf8Length(text) + 1);
+      }
+      case 'ScratchVar':
+        return this.readVar(e);
+      case 'MapAccess': {
+        if (!this.mapAccess(e)) return errorType;
+        const v = this.mapValue(e.name);
+        if (!v) {
+          this.unassignedReads.push(e);
+          return s64; // a placeholder; this pass reports the read if the map is never assigned
+        }
+        if (v.kind === 'agg') {
+          this.error(`Reading the value of ${e.name} (a ${v.fn}() map) in an expression is not supported yet`, e.span);
+          return errorType;
+        }
+        return v;
+      }
+      case 'FieldAccess':
+        return this.field(e);
+      case 'Call':
+        return checkCall(e, use, this);
+      case 'Unary':
+        return this.unary(e);
+      case 'Binary':
+        return this.binary(e);
+      case 'Ternary':
+        return this.ternary(e);
+      case 'IncDec':
+        return this.incDec(e);
+    }
+  }
+
+  private field(e: FieldAccess): Ty {
+    const obj = e.object;
+    if (obj.kind !== 'Builtin' || obj.name !== 'args') {
+      const t = this.expr(obj, 'value');
+      if (isError(t)) return errorType;
+      this.error(`Can not access field '${e.field}' on expression of type '${typeName(t)}'`, e.span);
+      return errorType;
+    }
+    const r = builtinType('args', this.ctx);
+    if (!r.ok) {
+      if (r.message) this.error(r.message, obj.span);
+      return errorType;
+    }
+    this.types.set(obj, u64);
+    const infos = new Map<CheckedAttach, FieldInfo>();
+    let result: Type | undefined;
+    let firstTp = '';
+    for (const a of this.ctx.attaches) {
+      if (a.resolved.kind !== 'tracepoint') continue;
+      const fmt = a.resolved.format;
+      const tp = `${fmt.category}:${fmt.event}`;
+      const f = fmt.fields.find((x) => x.name === e.field);
+      if (!f) {
+        this.bag.error(
+          `Struct/union of type 'struct _tracepoint_${fmt.category}_${fmt.event}' does not contain a field named '${e.field}'`,
+          e.span,
+          [`fields of tracepoint ${tp}: ${fmt.fields.map((x) => x.name).join(', ') || '(none)'}`],
+        );
+        return errorType;
+      }
+      const t = fieldType(f);
+      if (!t) {
+        this.error(`Field '${e.field}' of tracepoint ${tp} has type '${f.cType}', which tsbpf can not read yet`, e.span);
+        return errorType;
+      }
+      if (result && !typesEqual(result, t)) {
+        this.error(
+          `Field '${e.field}' has different types in the tracepoints of this probe: '${typeName(result)}' in ${firstTp}, '${typeName(t)}' in ${tp}`,
+          e.span,
+        );
+        return errorType;
+      }
+      result ??= t;
+      if (!firstTp) firstTp = tp;
+      infos.set(a, { kind: 'tracepoint', field: f });
+    }
+    if (!result) return errorType; // no attach point resolved: already reported
+    this.fields.set(e, infos);
+    return result;
+  }
+
+  private unary(e: Unary): Ty {
+    const t = this.expr(e.operand, 'value');
+    if (isError(t)) return errorType;
+    if (t.kind !== 'int') {
+      this.error(`The ${e.op} operator can not be used on expressions of type '${typeName(t)}'`, firstChar(e.span));
+      return errorType;
+    }
+    return e.op === '~' ? storageType(t) : s64;
+  }
+
+  private binary(e: Binary): Ty {
+    const l = this.expr(e.left, 'value');
+    const r = this.expr(e.right, 'value');
+    if (isError(l) || isError(r)) return errorType;
+    if (l.kind === 'int' && r.kind === 'int') {
+      // 64-bit BPF arithmetic: signed if either side is. `/` and `%` are unsigned BPF ops
+      // regardless (x / 0 is 0, x % 0 is x), which codegen implements, not this type.
+      if (COMPARISONS.has(e.op)) return s64;
+      return intType(64, l.signed || r.signed);
+    }
+    if (l.kind === 'string' && r.kind === 'string') {
+      if (e.op === '==' || e.op === '!=') return s64;
+      this.error(`The ${e.op} operator can not be used on expressions of types ${typeName(l)}, ${typeName(r)}`, e.span);
+      return errorType;
+    }
+    this.error(`Type mismatch for '${e.op}': comparing '${typeName(l)}' with '${typeName(r)}'`, e.span);
+    return errorType;
+  }
+
+  private ternary(e: Ternary): Ty {
+    const c = this.expr(e.cond, 'value');
+    const a = this.expr(e.then, 'value');
+    const b = this.expr(e.else, 'value');
+    if (!isError(c) && c.kind !== 'int') {
+      this.error(`Invalid condition in ternary: ${kindWord(c)}`, e.span);
+      return errorType;
+    }
+    if (isError(c) || isError(a) || isError(b)) return errorType;
+    if (a.kind === 'int' && b.kind === 'int') return intType(64, a.signed || b.signed);
+    if (a.kind === 'string' && b.kind === 'string') return stringType(Math.max(a.size, b.size));
+    this.error(`Ternary operator must return the same type: have '${kindWord(a)}' and '${kindWord(b)}'`, e.span);
+    return errorType;
+  }
+
+  private incDec(e: IncDec): Ty {
+    const target = e.target;
+    let t: Ty;
+    if (target.kind === 'ScratchVar') {
+      t = this.readVar(target);
+    } else {
+      if (!this.mapAccess(target)) return errorType;
+      t = this.mapValue(target.name) ?? s64;
+      if (t.kind === 'int') this.storeMapValue(target, s64);
+    }
+    if (isError(t)) return errorType;
+    if (t.kind !== 'int') {
+      this.error(`The ${e.op} operator can not be used on expressions of type '${typeName(t)}'`, e.span);
+      return errorType;
+    }
+    this.types.set(target, t);
+    return t;
+  }
+}

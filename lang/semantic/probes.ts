@@ -1,0 +1,213 @@
+// Attach-point resolution: aliases, units, tracepoint wildcards and the kprobe-to-tracepoint
+// fallback on kernels without kprobes. Produces one CheckedAttach per concrete attach point.
+import type { AttachPoint } from '../ast.ts';
+import type { CheckedAttach, ResolvedAttach } from '../checked.ts';
+import type { DiagnosticBag } from '../diagnostics.ts';
+import type { KernelEnvironment } from '../env.ts';
+
+/** The probe type as the user wrote it (a kprobe that fell back to a tracepoint stays 'kprobe'). */
+export type ProbeKind = 'begin' | 'end' | 'tracepoint' | 'kprobe' | 'kretprobe' | 'interval' | 'profile';
+
+export interface ResolvedAttachPoint {
+  /** Undefined when the provider is unknown or unsupported. */
+  readonly kind?: ProbeKind;
+  /** Empty when resolution failed (an error was reported). */
+  readonly attaches: readonly CheckedAttach[];
+}
+
+const ALIASES: ReadonlyMap<string, ProbeKind> = new Map<string, ProbeKind>([
+  ['begin', 'begin'],
+  ['end', 'end'],
+  ['tracepoint', 'tracepoint'],
+  ['t', 'tracepoint'],
+  ['kprobe', 'kprobe'],
+  ['k', 'kprobe'],
+  ['kretprobe', 'kretprobe'],
+  ['kr', 'kretprobe'],
+  ['interval', 'interval'],
+  ['i', 'interval'],
+  ['profile', 'profile'],
+  ['p', 'profile'],
+]);
+
+/** bpftrace providers tsbpf does not implement yet, by alias, with their canonical names. */
+const UNSUPPORTED: ReadonlyMap<string, string> = new Map([
+  ['uprobe', 'uprobe'], ['u', 'uprobe'],
+  ['uretprobe', 'uretprobe'], ['ur', 'uretprobe'],
+  ['usdt', 'usdt'], ['U', 'usdt'],
+  ['fentry', 'fentry'], ['f', 'fentry'], ['kfunc', 'fentry'],
+  ['fexit', 'fexit'], ['fr', 'fexit'], ['kretfunc', 'fexit'],
+  ['rawtracepoint', 'rawtracepoint'], ['rt', 'rawtracepoint'],
+  ['software', 'software'], ['s', 'software'],
+  ['hardware', 'hardware'], ['h', 'hardware'],
+  ['watchpoint', 'watchpoint'], ['w', 'watchpoint'],
+  ['asyncwatchpoint', 'asyncwatchpoint'], ['aw', 'asyncwatchpoint'],
+  ['iter', 'iter'], ['it', 'iter'],
+  ['self', 'self'], ['test', 'test'], ['bench', 'bench'],
+]);
+
+const NO_KPROBES = 'this kernel has no kprobes (CONFIG_KPROBES is off)';
+
+export function resolveAttachPoint(ap: AttachPoint, env: KernelEnvironment, bag: DiagnosticBag): ResolvedAttachPoint {
+  // Short aliases are case-sensitive (`U` is usdt, `u` uprobe); full names are not.
+  const kind = ALIASES.get(ap.provider) ?? ALIASES.get(ap.provider.toLowerCase());
+  if (!kind) {
+    const other = UNSUPPORTED.get(ap.provider) ?? UNSUPPORTED.get(ap.provider.toLowerCase());
+    bag.error(other ? `${other} probes are not supported yet` : `Invalid probe type: ${ap.provider}`, ap.span);
+    return { attaches: [] };
+  }
+  const fail = (message: string, notes?: readonly string[]): ResolvedAttachPoint => {
+    bag.error(message, ap.span, notes);
+    return { kind, attaches: [] };
+  };
+  const one = (resolved: ResolvedAttach, probeName: string, notice?: string): ResolvedAttachPoint => ({
+    kind,
+    attaches: [{ attachPoint: ap, resolved, probeName, ...(notice ? { notice } : {}) }],
+  });
+  const parts = ap.parts;
+
+  switch (kind) {
+    case 'begin':
+    case 'end': {
+      const name = kind === 'begin' ? 'BEGIN' : 'END';
+      if (parts.length !== 0) return fail(`${name} probe type requires 0 arguments`);
+      return one({ kind }, name);
+    }
+    case 'tracepoint':
+      return resolveTracepoint(ap, env, fail);
+    case 'kprobe':
+    case 'kretprobe':
+      return resolveKprobe(ap, kind, env, fail, one);
+    case 'interval': {
+      const period = parsePeriod(parts, 'interval', fail);
+      if (!('periodNs' in period)) return period;
+      if (period.periodNs <= 0n) return fail(`interval: a frequency of ${period.count} hz is too high (at most 1000000000)`);
+      return one({ kind: 'interval', periodNs: period.periodNs }, `interval:${period.unit}:${period.count}`);
+    }
+    case 'profile': {
+      const period = parsePeriod(parts, 'profile', fail);
+      if (!('periodNs' in period)) return period;
+      const exact = period.unit === 'hz' ? Number(period.count) : 1e9 / Number(period.periodNs);
+      const hz = Math.round(exact);
+      if (exact < 1 || period.periodNs <= 0n) {
+        return fail(`profile: a period of ${period.count}${period.unit} can not be expressed as a whole sampling frequency (1 hz to 1000000000 hz)`);
+      }
+      return one({ kind: 'profile', hz }, `profile:${period.unit}:${period.count}`);
+    }
+  }
+}
+
+type Fail = (message: string, notes?: readonly string[]) => ResolvedAttachPoint;
+
+const UNIT_NS: Readonly<Record<string, bigint>> = { s: 1_000_000_000n, ms: 1_000_000n, us: 1_000n, ns: 1n };
+
+interface Period {
+  readonly unit: string;
+  readonly count: bigint;
+  readonly periodNs: bigint;
+}
+
+/** `PROVIDER:UNIT:N` or `PROVIDER:NUNIT` (e.g. `interval:1s`, newer bpftrace). */
+function parsePeriod(parts: readonly string[], provider: string, fail: Fail): Period | ResolvedAttachPoint {
+  let unit: string;
+  let digits: string;
+  if (parts.length === 2) {
+    [unit, digits] = [parts[0]!, parts[1]!];
+  } else if (parts.length === 1 && /^\d+[a-z]+$/.test(parts[0]!)) {
+    const m = /^(\d+)([a-z]+)$/.exec(parts[0]!)!;
+    [digits, unit] = [m[1]!, m[2]!];
+  } else {
+    return fail(`${provider} probe type requires 2 arguments`);
+  }
+  if (unit !== 'hz' && !(unit in UNIT_NS)) return fail(`${unit} is not an accepted unit of time`);
+  if (!/^\d+$/.test(digits) || BigInt(digits) === 0n) {
+    return fail(`${provider}: the count must be a positive integer ('${digits}' given)`);
+  }
+  const count = BigInt(digits);
+  const periodNs = unit === 'hz' ? 1_000_000_000n / count : count * UNIT_NS[unit]!;
+  return { unit, count, periodNs };
+}
+
+function hasGlob(s: string): boolean {
+  return s.includes('*') || s.includes('?');
+}
+
+function resolveTracepoint(ap: AttachPoint, env: KernelEnvironment, fail: Fail): ResolvedAttachPoint {
+  if (ap.parts.length !== 2) return fail('tracepoint probe type requires 2 arguments');
+  const [category, event] = [ap.parts[0]!, ap.parts[1]!];
+  const notFound = (): ResolvedAttachPoint =>
+    fail(`tracepoint not found: ${category}:${event}`, [
+      `HINT: tracepoints are listed under /sys/kernel/tracing/events/; try: tsbpf -l 'tracepoint:${category}:*'`,
+    ]);
+  const names = hasGlob(category) || hasGlob(event) ? env.listTracepoints(category, event) : [{ category, event }];
+  const attaches: CheckedAttach[] = [];
+  for (const n of names) {
+    const format = env.tracepointFormat(n.category, n.event);
+    if (format) {
+      attaches.push({ attachPoint: ap, resolved: { kind: 'tracepoint', format }, probeName: `tracepoint:${n.category}:${n.event}` });
+    }
+  }
+  if (attaches.length === 0) return notFound();
+  return { kind: 'tracepoint', attaches };
+}
+
+/** The NAME of `sys_NAME`, `__x64_sys_NAME` or `__se_sys_NAME`, else undefined. */
+function syscallName(fn: string): string | undefined {
+  const m = /^(?:__x64_|__se_)?sys_(\w+)$/.exec(fn);
+  return m ? m[1] : undefined;
+}
+
+function resolveKprobe(
+  ap: AttachPoint,
+  kind: 'kprobe' | 'kretprobe',
+  env: KernelEnvironment,
+  fail: Fail,
+  one: (r: ResolvedAttach, name: string, notice?: string) => ResolvedAttachPoint,
+): ResolvedAttachPoint {
+  // `kprobe:fn` or `kprobe:module:fn`; the module only narrows the symbol lookup.
+  if (ap.parts.length < 1 || ap.parts.length > 2) return fail(`${kind} probe type requires 1 argument`);
+  const target = ap.parts[ap.parts.length - 1]!;
+  const plus = target.indexOf('+');
+  const fn = plus < 0 ? target : target.slice(0, plus);
+  let offset = 0;
+  if (plus >= 0) {
+    const off = target.slice(plus + 1);
+    if (!/^(?:0[xX][0-9a-fA-F]+|\d+)$/.test(off)) return fail(`${kind}: invalid offset '${off}' in ${target}`);
+    if (kind === 'kretprobe') return fail('kretprobe: an offset is only allowed on kprobes');
+    offset = Number(BigInt(off));
+  }
+  if (fn === '') return fail(`${kind} probe type requires a function name`);
+  const probeName = `${kind}:${ap.parts.join(':')}`;
+  const written = `${kind}:${target}`;
+  if (hasGlob(fn)) return fail(`${written}: wildcards in ${kind} function names are not supported yet`);
+
+  if (env.hasKprobes) {
+    let symbol = fn;
+    const sys = syscallName(fn);
+    if (env.kernelSymbolExists(fn) === false) {
+      // Since 4.17 x86-64 syscalls are `__x64_sys_NAME`; scripts still say `sys_NAME`.
+      if (sys !== undefined && fn === `sys_${sys}` && env.kernelSymbolExists(`__x64_sys_${sys}`)) {
+        symbol = `__x64_sys_${sys}`;
+      } else {
+        return fail(`${written}: no kernel function named '${fn}' (not in /proc/kallsyms)`);
+      }
+    }
+    return one({ kind: 'kprobe', fn: symbol, offset, ret: kind === 'kretprobe' }, probeName);
+  }
+
+  const sys = syscallName(fn);
+  if (sys !== undefined && plus < 0) {
+    const event = `${kind === 'kprobe' ? 'sys_enter_' : 'sys_exit_'}${sys}`;
+    const format = env.tracepointFormat('syscalls', event);
+    if (format) {
+      return one(
+        { kind: 'tracepoint', format, fallbackFrom: { provider: kind, fn } },
+        probeName,
+        `${written}: ${NO_KPROBES}; attaching to tracepoint:syscalls:${event} instead`,
+      );
+    }
+  }
+  return fail(
+    `${written}: ${NO_KPROBES}, so kernel functions cannot be probed; use a tracepoint instead (list them under /sys/kernel/tracing/events)`,
+  );
+}

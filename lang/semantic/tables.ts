@@ -1,0 +1,64 @@
+// Type bookkeeping shared by the checker: how scratch variables, map keys and map values are
+// stored, and how types seen at different places merge.
+import type { Span } from '../source.ts';
+import { intType, typeName, type Type } from '../types.ts';
+
+/** The checker's own "already reported" type: an expression that failed gets this. */
+export interface ErrorType {
+  readonly kind: 'error';
+}
+export const errorType: ErrorType = { kind: 'error' };
+export type Ty = Type | ErrorType;
+
+export function isError(t: Ty): t is ErrorType {
+  return t.kind === 'error';
+}
+
+/** How a value is stored in a variable or map slot: integers are always 64-bit. */
+export function storageType(t: Type): Type {
+  return t.kind === 'int' ? intType(64, t.signed) : t;
+}
+
+/**
+ * Merges two storage types of the same slot: strings grow to the larger buffer, integers keep
+ * the first signedness, sums/mins/... turn signed if any argument is. Undefined if they clash.
+ */
+export function mergeTypes(first: Type, later: Type): Type | undefined {
+  if (first.kind === 'int' && later.kind === 'int') return first;
+  if (first.kind === 'string' && later.kind === 'string') return first.size >= later.size ? first : later;
+  if (first.kind === 'agg' && later.kind === 'agg' && first.fn === later.fn) {
+    return first.signed || !later.signed ? first : later;
+  }
+  return undefined;
+}
+
+/** `integer`, `string`, ... as bpftrace names type classes in messages. */
+export function kindWord(t: Type): string {
+  switch (t.kind) {
+    case 'int':
+      return 'integer';
+    case 'string':
+      return 'string';
+    default:
+      return typeName(t);
+  }
+}
+
+export interface MapState {
+  readonly span: Span;
+  keys?: readonly Type[];
+  value?: Type;
+}
+
+/** What one checking pass learnt about slot types; the next pass starts from it. */
+export interface Knowledge {
+  /** Scratch variables by `probeIndex:name`. */
+  readonly vars: ReadonlyMap<string, Type>;
+  readonly maps: ReadonlyMap<string, { readonly keys?: readonly Type[]; readonly value?: Type }>;
+}
+
+export function sameKnowledge(a: Knowledge, b: Knowledge): boolean {
+  const enc = (k: Knowledge): string =>
+    JSON.stringify([[...k.vars].sort(), [...k.maps].map(([n, m]) => [n, m.keys ?? null, m.value ?? null]).sort()]);
+  return enc(a) === enc(b);
+}
