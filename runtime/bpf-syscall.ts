@@ -1,0 +1,177 @@
+// bpf(2) commands as typed functions over `union bpf_attr` built in Buffers
+// (layouts from include/uapi/linux/bpf.h).
+import { addressOf, closeFd, lastErrno, libc, SyscallError } from './libc.ts';
+
+const SYS_BPF = 321; // x86-64
+
+const enum Cmd {
+  MapCreate = 0,
+  MapLookupElem = 1,
+  MapUpdateElem = 2,
+  MapDeleteElem = 3,
+  MapGetNextKey = 4,
+  ProgLoad = 5,
+  ProgTestRun = 10,
+}
+
+export type BpfMapKind = 'hash' | 'array' | 'percpu_hash' | 'percpu_array' | 'ringbuf';
+const MAP_TYPE: Record<BpfMapKind, number> = { hash: 1, array: 2, percpu_hash: 5, percpu_array: 6, ringbuf: 27 };
+
+export type BpfProgType = 'kprobe' | 'tracepoint' | 'perf_event' | 'raw_tracepoint';
+const PROG_TYPE: Record<BpfProgType, number> = { kprobe: 2, tracepoint: 5, perf_event: 7, raw_tracepoint: 17 };
+
+/** Update flags for mapUpdate. */
+export const BPF_ANY = 0;
+export const BPF_NOEXIST = 1;
+export const BPF_EXIST = 2;
+
+const ATTR_SIZE = 144;
+const ENOENT = 2;
+const OBJ_NAME_LEN = 16;
+
+function bpf(cmd: Cmd, attr: Buffer): number {
+  return Number(libc().syscall(SYS_BPF, 'int', cmd, 'void *', attr, 'uint', attr.length));
+}
+
+/** Kernel object names: at most 15 chars of [A-Za-z0-9_.]; anything else becomes `_`. */
+export function kernelObjectName(name: string): string {
+  return name.replace(/[^A-Za-z0-9_.]/g, '_').slice(0, OBJ_NAME_LEN - 1);
+}
+
+export interface MapCreateOptions {
+  readonly kind: BpfMapKind;
+  readonly keySize: number;
+  readonly valueSize: number;
+  readonly maxEntries: number;
+  readonly name?: string;
+}
+
+/** BPF_MAP_CREATE; returns the map fd. */
+export function mapCreate(o: MapCreateOptions): number {
+  const a = Buffer.alloc(ATTR_SIZE);
+  a.writeUInt32LE(MAP_TYPE[o.kind], 0);
+  a.writeUInt32LE(o.keySize, 4);
+  a.writeUInt32LE(o.valueSize, 8);
+  a.writeUInt32LE(o.maxEntries, 12);
+  if (o.name) a.write(kernelObjectName(o.name), 28, 'latin1');
+  const fd = bpf(Cmd.MapCreate, a);
+  if (fd < 0) throw new SyscallError(`creating ${o.kind} map${o.name ? ` ${o.name}` : ''}`, lastErrno());
+  return fd;
+}
+
+function elemAttr(fd: number, key: Buffer | null, value: Buffer | null, flags: number): Buffer {
+  const a = Buffer.alloc(32);
+  a.writeUInt32LE(fd, 0);
+  if (key) a.writeBigUInt64LE(addressOf(key), 8);
+  if (value) a.writeBigUInt64LE(addressOf(value), 16);
+  a.writeBigUInt64LE(BigInt(flags), 24);
+  return a;
+}
+
+/** BPF_MAP_LOOKUP_ELEM into `value` (sized valueSize, or ncpus * round8(valueSize) for per-CPU
+ *  maps). Returns false if the key is absent. */
+export function mapLookup(fd: number, key: Buffer, value: Buffer): boolean {
+  if (bpf(Cmd.MapLookupElem, elemAttr(fd, key, value, 0)) === 0) return true;
+  const errno = lastErrno();
+  if (errno === ENOENT) return false;
+  throw new SyscallError('map lookup', errno);
+}
+
+/** BPF_MAP_UPDATE_ELEM. */
+export function mapUpdate(fd: number, key: Buffer, value: Buffer, flags = BPF_ANY): void {
+  if (bpf(Cmd.MapUpdateElem, elemAttr(fd, key, value, flags)) !== 0) throw new SyscallError('map update', lastErrno());
+}
+
+/** BPF_MAP_DELETE_ELEM. Returns false if the key was absent. */
+export function mapDelete(fd: number, key: Buffer): boolean {
+  if (bpf(Cmd.MapDeleteElem, elemAttr(fd, key, null, 0)) === 0) return true;
+  const errno = lastErrno();
+  if (errno === ENOENT) return false;
+  throw new SyscallError('map delete', errno);
+}
+
+/** BPF_MAP_GET_NEXT_KEY: writes the key after `key` (or the first key when `key` is null) into
+ *  `next`. Returns false at the end. */
+export function mapGetNextKey(fd: number, key: Buffer | null, next: Buffer): boolean {
+  if (bpf(Cmd.MapGetNextKey, elemAttr(fd, key, next, 0)) === 0) return true;
+  const errno = lastErrno();
+  if (errno === ENOENT) return false;
+  throw new SyscallError('map get_next_key', errno);
+}
+
+
+export interface ProgLoadOptions {
+  readonly progType: BpfProgType;
+  /** Encoded instructions (codegen/encode.ts). */
+  readonly insns: Buffer;
+  readonly license: string;
+  readonly name?: string;
+  /** Verifier log level for the first attempt (0: none; on failure we retry at level 1). */
+  readonly logLevel?: number;
+}
+
+/** The verifier (or the kernel) refused a program. */
+export class LoadError extends SyscallError {
+  constructor(
+    readonly progName: string,
+    errno: number,
+    /** The verifier log, possibly empty (e.g. EPERM for a program type the kernel lacks). */
+    readonly log: string,
+  ) {
+    super(progName ? `loading program ${progName}` : 'loading program', errno);
+    this.name = 'LoadError';
+  }
+}
+
+// With the default rotating log the kernel keeps the tail when the buffer fills, which is
+// the part that explains the rejection.
+const LOG_SIZE = 16 << 20;
+
+/** BPF_PROG_LOAD; returns the program fd, or throws LoadError carrying the verifier log. */
+export function progLoad(o: ProgLoadOptions): number {
+  const first = tryLoad(o, o.logLevel ?? 0);
+  if (first.fd >= 0) return first.fd;
+  if (first.log !== '' || (o.logLevel ?? 0) > 0) throw new LoadError(o.name ?? '', first.errno, first.log);
+  const second = tryLoad(o, 1);
+  if (second.fd >= 0) return second.fd; // should not happen, but a loaded program is a loaded program
+  // The first errno is the truthful one: a retry can fail differently (ENOSPC on a full log).
+  throw new LoadError(o.name ?? '', first.errno, second.log);
+}
+
+function tryLoad(o: ProgLoadOptions, logLevel: number): { fd: number; errno: number; log: string } {
+  const license = Buffer.from(`${o.license}\0`, 'latin1');
+  const log = logLevel > 0 ? Buffer.alloc(LOG_SIZE) : null;
+  const a = Buffer.alloc(ATTR_SIZE);
+  a.writeUInt32LE(PROG_TYPE[o.progType], 0);
+  a.writeUInt32LE(o.insns.length / 8, 4);
+  a.writeBigUInt64LE(addressOf(o.insns), 8);
+  a.writeBigUInt64LE(addressOf(license), 16);
+  if (log) {
+    a.writeUInt32LE(logLevel, 24);
+    a.writeUInt32LE(log.length, 28);
+    a.writeBigUInt64LE(addressOf(log), 32);
+  }
+  if (o.name) a.write(kernelObjectName(o.name), 48, 'latin1');
+  const fd = bpf(Cmd.ProgLoad, a);
+  const errno = fd < 0 ? lastErrno() : 0;
+  let text = '';
+  if (log) {
+    const end = log.indexOf(0);
+    text = log.toString('utf8', 0, end < 0 ? log.length : end);
+  }
+  return { fd, errno, log: text };
+}
+
+/** BPF_PROG_TEST_RUN with an optional context; returns the program's return value. */
+export function progTestRun(fd: number, ctxIn?: Buffer): number {
+  const a = Buffer.alloc(80);
+  a.writeUInt32LE(fd, 0);
+  if (ctxIn && ctxIn.length > 0) {
+    a.writeUInt32LE(ctxIn.length, 40);
+    a.writeBigUInt64LE(addressOf(ctxIn), 48);
+  }
+  if (bpf(Cmd.ProgTestRun, a) !== 0) throw new SyscallError('running program (BPF_PROG_TEST_RUN)', lastErrno());
+  return a.readUInt32LE(4);
+}
+
+export { closeFd };

@@ -1,0 +1,143 @@
+// Reading and clearing a script's @maps from userspace, and decoding their bytes into MapEntry
+// values (runtime/events.ts) according to the map's types. Per-CPU values arrive as one copy per
+// possible CPU, each padded to 8 bytes; aggregations are folded here so printers never see CPUs.
+import type { MapSpec } from '../codegen/object.ts';
+import type { AggType, IntType, Type } from '../lang/types.ts';
+import { mapDelete, mapGetNextKey, mapLookup, mapUpdate } from './bpf-syscall.ts';
+import type { MapEntry, MapValue, Scalar } from './events.ts';
+
+export interface RawEntry {
+  readonly key: Buffer;
+  readonly value: Buffer;
+}
+
+function isPerCpu(spec: MapSpec): boolean {
+  return spec.kind === 'percpu_hash' || spec.kind === 'percpu_array';
+}
+
+/** Bytes one lookup returns: valueSize, or one 8-byte-aligned copy per possible CPU. */
+export function lookupValueSize(spec: MapSpec, possibleCpus: number): number {
+  return isPerCpu(spec) ? roundUp8(spec.valueSize) * possibleCpus : spec.valueSize;
+}
+
+function roundUp8(n: number): number {
+  return (n + 7) & ~7;
+}
+
+/** Every key of a map (walked with BPF_MAP_GET_NEXT_KEY). */
+export function readKeys(fd: number, keySize: number): Buffer[] {
+  const keys: Buffer[] = [];
+  let prev: Buffer | null = null;
+  for (;;) {
+    const next = Buffer.alloc(keySize);
+    if (!mapGetNextKey(fd, prev, next)) return keys;
+    keys.push(next);
+    prev = next;
+  }
+}
+
+/** Every (key, value) of a map, in the kernel's iteration order. A key deleted between the
+ *  walk and the lookup is skipped. */
+export function readRawEntries(fd: number, keySize: number, valueBytes: number): RawEntry[] {
+  const out: RawEntry[] = [];
+  for (const key of readKeys(fd, keySize)) {
+    const value = Buffer.alloc(valueBytes);
+    if (mapLookup(fd, key, value)) out.push({ key, value });
+  }
+  return out;
+}
+
+/** All entries of user map `spec` (held in `fd`), decoded. */
+export function readMapEntries(fd: number, spec: MapSpec, possibleCpus: number): MapEntry[] {
+  return readRawEntries(fd, spec.keySize, lookupValueSize(spec, possibleCpus)).map((e) =>
+    decodeMapEntry(spec, e.key, e.value, possibleCpus),
+  );
+}
+
+/** Empties a map: deletes every key of a hash map, zeroes every element of an array map. */
+export function clearMapEntries(fd: number, spec: MapSpec, possibleCpus: number): void {
+  const keys = readKeys(fd, spec.keySize);
+  if (spec.kind === 'array' || spec.kind === 'percpu_array') {
+    const zero = Buffer.alloc(lookupValueSize(spec, possibleCpus));
+    for (const key of keys) mapUpdate(fd, key, zero);
+  } else {
+    for (const key of keys) mapDelete(fd, key);
+  }
+}
+
+/** Decodes one entry of a user map. `value` holds `possibleCpus` copies for per-CPU maps. */
+export function decodeMapEntry(spec: MapSpec, key: Buffer, value: Buffer, possibleCpus: number): MapEntry {
+  const user = spec.user;
+  if (!user) throw new Error(`map ${spec.name} is not a user map`);
+  const keys = user.keyLayout.map((f) => decodeScalar(key, f.offset, f.type));
+  const copies = isPerCpu(spec) ? possibleCpus : 1;
+  const stride = isPerCpu(spec) ? roundUp8(spec.valueSize) : spec.valueSize;
+  const t = user.info.value;
+  const v: MapValue = t.kind === 'agg' ? foldAgg(t, value, copies, stride) : decodeScalar(value, 0, t);
+  return { keys, value: v };
+}
+
+function foldAgg(t: AggType, value: Buffer, copies: number, stride: number): MapValue {
+  const word = (cpu: number, at: number, signed: boolean) =>
+    signed ? value.readBigInt64LE(cpu * stride + at) : value.readBigUInt64LE(cpu * stride + at);
+  const wrap = (n: bigint, signed: boolean) => (signed ? BigInt.asIntN(64, n) : BigInt.asUintN(64, n));
+  switch (t.fn) {
+    case 'count':
+    case 'sum': {
+      const signed = t.fn === 'sum' && t.signed;
+      let total = 0n;
+      for (let c = 0; c < copies; c++) total += word(c, 0, signed);
+      return wrap(total, signed);
+    }
+    case 'min':
+    case 'max': {
+      // (value, set): a CPU that never ran the aggregation has set = 0 and must not count.
+      let best: bigint | undefined;
+      for (let c = 0; c < copies; c++) {
+        if (word(c, 8, false) === 0n) continue;
+        const v = word(c, 0, t.signed);
+        if (best === undefined || (t.fn === 'min' ? v < best : v > best)) best = v;
+      }
+      return best ?? 0n;
+    }
+    case 'avg': {
+      let sum = 0n;
+      let count = 0n;
+      for (let c = 0; c < copies; c++) {
+        sum += word(c, 0, t.signed);
+        count += word(c, 8, false);
+      }
+      return { sum: wrap(sum, t.signed), count: BigInt.asUintN(64, count) };
+    }
+  }
+}
+
+/** An int (per width and signedness) or a string (up to its NUL) at `offset`. */
+export function decodeScalar(buf: Buffer, offset: number, t: Type): Scalar {
+  switch (t.kind) {
+    case 'int':
+      return decodeInt(buf, offset, t);
+    case 'string': {
+      const end = Math.min(buf.length, offset + t.size);
+      const nul = buf.indexOf(0, offset);
+      return buf.toString('utf8', offset, nul < 0 || nul > end ? end : nul);
+    }
+    case 'agg':
+      return decodeInt(buf, offset, { kind: 'int', bits: 64, signed: t.signed });
+    case 'void':
+      return 0n;
+  }
+}
+
+function decodeInt(buf: Buffer, offset: number, t: IntType): bigint {
+  switch (t.bits) {
+    case 8:
+      return BigInt(t.signed ? buf.readInt8(offset) : buf.readUInt8(offset));
+    case 16:
+      return BigInt(t.signed ? buf.readInt16LE(offset) : buf.readUInt16LE(offset));
+    case 32:
+      return BigInt(t.signed ? buf.readInt32LE(offset) : buf.readUInt32LE(offset));
+    case 64:
+      return t.signed ? buf.readBigInt64LE(offset) : buf.readBigUInt64LE(offset);
+  }
+}

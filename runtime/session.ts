@@ -1,0 +1,255 @@
+// One run of a compiled script against the kernel: create the maps, load the programs, run
+// BEGIN, attach, stream ring buffer events to a sink, read maps, run END, and tear everything
+// down. Every kernel object we create is owned by an fd held here and nowhere else (no pinning,
+// no links), so close() or process exit leaves nothing behind.
+import { encodeProgram } from '../codegen/encode.ts';
+import {
+  EVENT_HEADER_SIZE,
+  EventKind,
+  GLOBALS_SIZE,
+  GLOBALS_START_NS,
+  type BpfObject,
+  type MapSpec,
+  type PrintfLayout,
+  type ProgramSpec,
+} from '../codegen/object.ts';
+import { CompileError } from '../lang/diagnostics.ts';
+import { attachProgram, type Attachment } from './attach.ts';
+import { LoadError, mapCreate, mapLookup, mapUpdate, progLoad, progTestRun } from './bpf-syscall.ts';
+import { possibleCpuCount } from './cpus.ts';
+import type { EventSink, MapEntry } from './events.ts';
+import { closeFd, SyscallError } from './libc.ts';
+import { clearMapEntries, lookupValueSize, readMapEntries } from './maps.ts';
+import { checkPrivileges, MISSING_PRIVILEGES } from './privileges.ts';
+import { RingBufferReader } from './ringbuf.ts';
+import { loadErrorDiagnostic } from './verifier.ts';
+
+export interface SessionOptions {
+  /** Verifier log level for the first load attempt (default 0; a rejection is retried at 1). */
+  readonly logLevel?: number;
+}
+
+export class Session {
+  private readonly attachments: Attachment[] = [];
+  private reader: RingBufferReader | undefined;
+  private readonly printfs: ReadonlyMap<number, PrintfLayout>;
+  private readonly possibleCpus = possibleCpuCount();
+  private closed = false;
+
+  private constructor(
+    readonly obj: BpfObject,
+    /** Map fds, parallel to obj.maps. */
+    private readonly mapFds: readonly number[],
+    /** Program fds, parallel to obj.programs. */
+    private readonly progFds: readonly number[],
+  ) {
+    this.printfs = new Map(obj.printfs.map((p) => [p.id, p]));
+  }
+
+  /**
+   * Creates every map, fills `.globals`, loads every program. A verifier rejection becomes a
+   * CompileError pointing at the instruction's source span. On any failure everything opened so
+   * far is closed before the error propagates.
+   */
+  static open(obj: BpfObject, opts: SessionOptions = {}): Session {
+    const missing = checkPrivileges();
+    if (missing) throw new CompileError([{ severity: 'error', message: missing }]);
+    const mapFds: number[] = [];
+    const progFds: number[] = [];
+    try {
+      for (const spec of obj.maps) mapFds.push(createMap(spec));
+      const byName = new Map(obj.maps.map((m, i) => [m.name, mapFds[i]!]));
+      obj.maps.forEach((spec, i) => {
+        if (spec.role === 'globals') writeGlobals(mapFds[i]!, spec);
+      });
+      const resolve = (name: string): number => {
+        const fd = byName.get(name);
+        if (fd === undefined) throw new Error(`program refers to unknown map ${name}`);
+        return fd;
+      };
+      for (const spec of obj.programs) progFds.push(loadProgram(spec, obj.license, resolve, opts));
+      return new Session(obj, mapFds, progFds);
+    } catch (e) {
+      for (const fd of progFds) closeFd(fd);
+      for (const fd of mapFds) closeFd(fd);
+      throw e;
+    }
+  }
+
+  /** Runs every BEGIN program once, in program order. */
+  runBegin(): void {
+    this.runOnce('begin');
+  }
+
+  /** Runs every END program once, in program order. */
+  runEnd(): void {
+    this.runOnce('end');
+  }
+
+  /** Attaches every program except BEGIN/END; returns how many probes were attached. On a
+   *  failure detaches all of them and throws a CompileError naming the probe. */
+  attachAll(): number {
+    this.assertOpen();
+    let n = 0;
+    this.obj.programs.forEach((spec, i) => {
+      const kind = spec.attach.resolved.kind;
+      if (kind === 'begin' || kind === 'end') return;
+      try {
+        this.attachments.push(attachProgram(this.progFds[i]!, spec.attach.resolved));
+        n++;
+      } catch (e) {
+        this.detachAll();
+        throw attachError(spec, e);
+      }
+    });
+    return n;
+  }
+
+  /** Starts streaming ring buffer events to `sink` from the event loop. The DataView given to
+   *  sink.printf is valid only during the call. If the sink throws while events are consumed
+   *  from the event loop, streaming stops and `onError` gets the exception (without it, the
+   *  exception is uncaught). */
+  start(sink: EventSink, onError?: (e: unknown) => void): void {
+    this.assertOpen();
+    if (this.reader) return;
+    const i = this.obj.maps.findIndex((m) => m.role === 'events');
+    if (i < 0) return;
+    this.reader = new RingBufferReader(this.mapFds[i]!, this.obj.maps[i]!.maxEntries, (record) =>
+      this.dispatch(record, sink),
+      onError,
+    );
+    this.reader.start();
+  }
+
+  /** Delivers every event already in the ring buffer, synchronously. */
+  drain(): void {
+    this.reader?.drain();
+  }
+
+  /** The decoded entries of user map `index` (into obj.maps). */
+  readMap(index: number): MapEntry[] {
+    const { spec, fd } = this.userMap(index);
+    return readMapEntries(fd, spec, this.possibleCpus);
+  }
+
+  /** Empties user map `index`. */
+  clearMap(index: number): void {
+    const { spec, fd } = this.userMap(index);
+    clearMapEntries(fd, spec, this.possibleCpus);
+  }
+
+  /** Events the programs could not send because the ring buffer was full (all CPUs). */
+  lostEvents(): bigint {
+    this.assertOpen();
+    const i = this.obj.maps.findIndex((m) => m.role === 'lost');
+    if (i < 0) return 0n;
+    const spec = this.obj.maps[i]!;
+    const value = Buffer.alloc(lookupValueSize(spec, this.possibleCpus));
+    if (!mapLookup(this.mapFds[i]!, Buffer.alloc(spec.keySize), value)) return 0n;
+    const stride = spec.kind === 'percpu_array' ? (spec.valueSize + 7) & ~7 : value.length;
+    let total = 0n;
+    for (let at = 0; at + 8 <= value.length; at += stride) total += value.readBigUInt64LE(at);
+    return total;
+  }
+
+  /** Stops the reader, detaches every probe and closes every program and map. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.reader?.close();
+    this.reader = undefined;
+    this.detachAll();
+    for (const fd of this.progFds) closeFd(fd);
+    for (const fd of this.mapFds) closeFd(fd);
+  }
+
+  private dispatch(record: DataView, sink: EventSink): void {
+    if (record.byteLength < EVENT_HEADER_SIZE) return;
+    const kind = record.getUint32(0, true);
+    const id = record.getUint32(4, true);
+    switch (kind) {
+      case EventKind.Printf: {
+        const layout = this.printfs.get(id);
+        if (layout) sink.printf(layout, record);
+        return;
+      }
+      case EventKind.Exit:
+        sink.exit(record.byteLength >= 16 ? Number(record.getBigInt64(8, true)) : 0);
+        return;
+      case EventKind.PrintMap:
+        sink.printMap(id);
+        return;
+      case EventKind.ClearMap:
+        sink.clearMap(id);
+        return;
+      // Unknown kinds cannot come from our own codegen; skipping keeps the stream going.
+    }
+  }
+
+  private runOnce(kind: 'begin' | 'end'): void {
+    this.assertOpen();
+    this.obj.programs.forEach((spec, i) => {
+      if (spec.attach.resolved.kind !== kind) return;
+      try {
+        progTestRun(this.progFds[i]!);
+      } catch (e) {
+        const reason = e instanceof Error ? e.message : String(e);
+        throw new CompileError([{ severity: 'error', message: `cannot run ${spec.attach.probeName}: ${reason}`, span: spec.attach.attachPoint.span }]);
+      }
+    });
+  }
+
+  private detachAll(): void {
+    for (const a of this.attachments) a.close();
+    this.attachments.length = 0;
+  }
+
+  private userMap(index: number): { spec: MapSpec; fd: number } {
+    this.assertOpen();
+    const spec = this.obj.maps[index];
+    if (!spec || spec.role !== 'user') throw new Error(`map index ${index} is not a user map`);
+    return { spec, fd: this.mapFds[index]! };
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('session is closed');
+  }
+}
+
+function createMap(spec: MapSpec): number {
+  if (spec.kind === 'ringbuf') {
+    return mapCreate({ kind: 'ringbuf', keySize: 0, valueSize: 0, maxEntries: spec.maxEntries, name: spec.name });
+  }
+  return mapCreate({ kind: spec.kind, keySize: spec.keySize, valueSize: spec.valueSize, maxEntries: spec.maxEntries, name: spec.name });
+}
+
+function writeGlobals(fd: number, spec: MapSpec): void {
+  const value = Buffer.alloc(Math.max(spec.valueSize, GLOBALS_SIZE));
+  // process.hrtime is CLOCK_MONOTONIC, the clock of bpf_ktime_get_ns.
+  value.writeBigUInt64LE(process.hrtime.bigint(), GLOBALS_START_NS);
+  mapUpdate(fd, Buffer.alloc(spec.keySize), value.subarray(0, spec.valueSize));
+}
+
+function loadProgram(spec: ProgramSpec, license: string, resolve: (name: string) => number, opts: SessionOptions): number {
+  const insns = encodeProgram(spec.insns, resolve);
+  try {
+    return progLoad({ progType: spec.progType, insns, license, name: spec.name, logLevel: opts.logLevel ?? 0 });
+  } catch (e) {
+    if (e instanceof LoadError) throw new CompileError([loadErrorDiagnostic(spec, e)]);
+    throw e;
+  }
+}
+
+function attachError(spec: ProgramSpec, e: unknown): CompileError {
+  const probe = spec.attach.probeName;
+  const reason = e instanceof Error ? e.message : String(e);
+  let hint = 'check that this kernel supports the probe (see `tsbpf -l`)';
+  if (e instanceof SyscallError) {
+    if (e.code === 'EPERM' || e.code === 'EACCES') hint = MISSING_PRIVILEGES;
+    else if (e.code === 'ENOENT' || e.code === 'EINVAL') hint = 'the kernel has no such probe point; check the name (e.g. with `tsbpf -l`)';
+    else if (e.code === 'EBUSY') hint = 'another tracer holds this probe point; try again when it has exited';
+  }
+  return new CompileError([
+    { severity: 'error', message: `cannot attach ${probe}: ${reason}`, span: spec.attach.attachPoint.span, notes: [hint] },
+  ]);
+}
