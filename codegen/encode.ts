@@ -54,6 +54,8 @@ function encodeInsn(i: Insn, buf: Buffer, at: number, resolveMap: MapResolver): 
   switch (i.kind) {
     case 'alu': {
       const cls = i.width === 64 ? ALU64 : ALU;
+      // neg has no source operand; the kernel rejects any set src/imm bits as reserved fields.
+      if (i.op === 'neg') return put(buf, at, cls | ALU_CODE.neg | K, i.dst, 0, 0, 0);
       if ('reg' in i.src) return put(buf, at, cls | ALU_CODE[i.op] | X, i.dst, i.src.reg, 0, 0);
       return put(buf, at, cls | ALU_CODE[i.op] | K, i.dst, 0, 0, i.src.imm);
     }
