@@ -1,0 +1,98 @@
+// Map keys, lookups and updates on user maps.
+import type { Expr, MapAccess } from '../../lang/ast.ts';
+import type { Span } from '../../lang/source.ts';
+import { Reg } from '../insn.ts';
+import { Helper } from '../helpers.ts';
+import { alu, call, imm, ldMapFd, ldx, mov, reg, st } from '../ops.ts';
+import { fail, type Gen, type MapRef } from './context.ts';
+import { storeInt } from './expr.ts';
+import { copyStr, strInto, zero } from './strings.ts';
+
+export const BPF_ANY = 0;
+
+/** The stack slot holding the key of `access` (built from its key expressions). */
+export function buildKey(g: Gen, ref: MapRef, keys: readonly Expr[], span: Span): number {
+  const user = ref.spec.user!;
+  if (keys.length !== user.keyLayout.length) {
+    throw fail(`map ${ref.spec.name} takes ${user.keyLayout.length} key(s), ${keys.length} given`, span);
+  }
+  const off = g.stack.alloc(ref.spec.keySize, span, `the key of ${ref.spec.name}`);
+  if (keys.length === 0) {
+    g.emit(st(8, Reg.R10, off, 0));
+    return off;
+  }
+  keys.forEach((k, i) => {
+    const field = user.keyLayout[i]!;
+    if (field.type.kind === 'string') {
+      strInto(g, k, off + field.offset, field.type.size);
+    } else {
+      storeInt(g, k, off + field.offset, field.type);
+    }
+  });
+  return off;
+}
+
+export function keyOf(g: Gen, access: MapAccess): { ref: MapRef; key: number } {
+  const ref = g.map(access.name, access.span);
+  return { ref, key: buildKey(g, ref, access.keys, access.span) };
+}
+
+/** r0 = bpf_map_lookup_elem(map, r10+key) */
+export function lookup(g: Gen, ref: MapRef, key: number): void {
+  g.emit(ldMapFd(Reg.R1, ref.spec.name), mov(Reg.R2, reg(Reg.R10)), alu('add', Reg.R2, imm(key)), call(Helper.map_lookup_elem));
+}
+
+/** bpf_map_update_elem(map, r10+key, r10+value, BPF_ANY) */
+export function update(g: Gen, ref: MapRef, key: number, value: number): void {
+  g.emit(
+    ldMapFd(Reg.R1, ref.spec.name),
+    mov(Reg.R2, reg(Reg.R10)),
+    alu('add', Reg.R2, imm(key)),
+    mov(Reg.R3, reg(Reg.R10)),
+    alu('add', Reg.R3, imm(value)),
+    mov(Reg.R4, imm(BPF_ANY)),
+    call(Helper.map_update_elem),
+  );
+}
+
+export function deleteKey(g: Gen, ref: MapRef, key: number): void {
+  g.emit(ldMapFd(Reg.R1, ref.spec.name), mov(Reg.R2, reg(Reg.R10)), alu('add', Reg.R2, imm(key)), call(Helper.map_delete_elem));
+}
+
+function plainMap(g: Gen, access: MapAccess): MapRef {
+  const ref = g.map(access.name, access.span);
+  if (ref.spec.user!.info.value.kind === 'agg') {
+    throw fail(`${access.name} holds an aggregation (${ref.spec.user!.info.value.fn}) and cannot be read in an expression`, access.span);
+  }
+  return ref;
+}
+
+/** dst = @m[k], 0 when the key is missing. */
+export function mapReadInt(g: Gen, access: MapAccess, dst: Reg): void {
+  const ref = plainMap(g, access);
+  const key = buildKey(g, ref, access.keys, access.span);
+  lookup(g, ref, key);
+  // On a miss r0 is already 0.
+  const miss = g.asm.newLabel('miss');
+  g.asm.jmp('jeq', Reg.R0, imm(0), miss);
+  g.emit(ldx(8, Reg.R0, Reg.R0, 0));
+  g.asm.bind(miss);
+  if (dst !== Reg.R0) g.emit(mov(dst, reg(Reg.R0)));
+}
+
+/** r10+off = @m[k], "" when the key is missing. */
+export function mapReadStr(g: Gen, access: MapAccess, off: number, size: number): void {
+  const ref = plainMap(g, access);
+  const value = ref.spec.user!.info.value;
+  if (value.kind !== 'string') throw fail(`${access.name} does not hold strings`, access.span);
+  const key = buildKey(g, ref, access.keys, access.span);
+  lookup(g, ref, key);
+  const miss = g.asm.newLabel('miss');
+  const end = g.asm.newLabel('end');
+  g.asm.jmp('jeq', Reg.R0, imm(0), miss);
+  copyStr(g, Reg.R0, 0, value.size, off, size);
+  g.asm.ja(end);
+  g.asm.bind(miss);
+  zero(g, off, size);
+  g.asm.bind(end);
+}

@@ -1,0 +1,71 @@
+// Map specs: one user map per MapInfo (sorted by name so indexes are deterministic) plus the
+// internal maps the programs use.
+import type { CheckedProgram, MapInfo } from '../../lang/checked.ts';
+import { sizeOf, type Type } from '../../lang/types.ts';
+import { GLOBALS_SIZE, type FieldLayout, type MapSpec } from '../object.ts';
+import { roundUp8 } from './stack.ts';
+
+export const EVENTS_MAP = '.events';
+export const LOST_MAP = '.lost';
+export const GLOBALS_MAP = '.globals';
+export const USER_MAP_ENTRIES = 4096;
+export const DEFAULT_RING_BYTES = 8 << 20;
+
+/** Bytes a key field or plain value of type `t` occupies: ints 8, strings their size rounded to 8. */
+export function slotSize(t: Type): number {
+  return t.kind === 'int' ? 8 : roundUp8(sizeOf(t));
+}
+
+export interface KeyLayout {
+  readonly fields: readonly FieldLayout[];
+  readonly size: number;
+}
+
+/** Keys in order, each 8-byte aligned; a scalar map has no fields and one u64 key 0. */
+export function keyLayout(keys: readonly Type[]): KeyLayout {
+  const fields: FieldLayout[] = [];
+  let at = 0;
+  for (const type of keys) {
+    fields.push({ offset: at, type });
+    at += slotSize(type);
+  }
+  return { fields, size: Math.max(at, 8) };
+}
+
+export function valueSize(info: MapInfo): number {
+  return info.value.kind === 'agg' ? sizeOf(info.value) : slotSize(info.value);
+}
+
+export function userMapSpec(info: MapInfo): MapSpec {
+  const layout = keyLayout(info.keys);
+  return {
+    name: info.name,
+    role: 'user',
+    kind: info.value.kind === 'agg' ? 'percpu_hash' : 'hash',
+    keySize: layout.size,
+    valueSize: valueSize(info),
+    maxEntries: USER_MAP_ENTRIES,
+    user: { info, keyLayout: layout.fields },
+  };
+}
+
+export function checkRingBytes(bytes: number): number {
+  if (!Number.isInteger(bytes) || bytes < 4096 || (bytes & (bytes - 1)) !== 0 || bytes > 1 << 30) {
+    throw new RangeError(`ring buffer size must be a power of two between 4096 and 1 GiB, got ${bytes}`);
+  }
+  return bytes;
+}
+
+/** All maps of the object: user maps by name, then `.events`, `.lost` and (if needed) `.globals`. */
+export function buildMapSpecs(checked: CheckedProgram, ringBytes: number, needsGlobals: boolean): MapSpec[] {
+  const user = [...checked.maps.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map(userMapSpec);
+  const internal: MapSpec[] = [
+    { name: EVENTS_MAP, role: 'events', kind: 'ringbuf', keySize: 0, valueSize: 0, maxEntries: ringBytes },
+    // A plain array updated with an atomic add: the value is reachable without a helper call.
+    { name: LOST_MAP, role: 'lost', kind: 'array', keySize: 4, valueSize: 8, maxEntries: 1 },
+  ];
+  if (needsGlobals) {
+    internal.push({ name: GLOBALS_MAP, role: 'globals', kind: 'array', keySize: 4, valueSize: GLOBALS_SIZE, maxEntries: 1 });
+  }
+  return [...user, ...internal];
+}

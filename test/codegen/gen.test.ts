@@ -1,0 +1,269 @@
+import { describe, expect, test } from 'vitest';
+import { dumpObject } from '../../codegen/dump.ts';
+import { formatProgram } from '../../codegen/disasm.ts';
+import { Helper } from '../../codegen/helpers.ts';
+import { Reg, type Insn } from '../../codegen/insn.ts';
+import type { BpfObject, ProgramSpec } from '../../codegen/object.ts';
+import { CompileError } from '../../lang/diagnostics.ts';
+import { check, compile } from './gen-compile.ts';
+
+function only(obj: BpfObject): ProgramSpec {
+  expect(obj.programs).toHaveLength(1);
+  return obj.programs[0]!;
+}
+
+function calls(p: ProgramSpec): number[] {
+  return p.insns.flatMap((i) => (i.kind === 'call' ? [i.helper] : []));
+}
+
+function ctxLoads(p: ProgramSpec): number[] {
+  return p.insns.flatMap((i) => (i.kind === 'ldx' && i.src === Reg.R6 ? [i.off] : []));
+}
+
+function jumps(p: ProgramSpec): Extract<Insn, { kind: 'jmp' }>[] {
+  return p.insns.filter((i): i is Extract<Insn, { kind: 'jmp' }> => i.kind === 'jmp');
+}
+
+describe('map specs', () => {
+  test('user maps sorted by name with their key and value layouts, then internal maps', () => {
+    const obj = compile('BEGIN { @a = 1; @[comm, pid] = count(); @s["x"] = "str"; @mm = min(5); @av[1] = avg(2); }');
+    const shape = obj.maps.map((m) => [m.name, m.role, m.kind, m.keySize, m.valueSize, m.maxEntries, m.user?.keyLayout.map((f) => f.offset)]);
+    expect(shape).toEqual([
+      ['@', 'user', 'percpu_hash', 24, 8, 4096, [0, 16]],
+      ['@a', 'user', 'hash', 8, 8, 4096, []],
+      ['@av', 'user', 'percpu_hash', 8, 16, 4096, [0]],
+      ['@mm', 'user', 'percpu_hash', 8, 16, 4096, []],
+      ['@s', 'user', 'hash', 8, 8, 4096, [0]],
+      ['.events', 'events', 'ringbuf', 0, 0, 8 << 20, undefined],
+      ['.lost', 'lost', 'array', 4, 8, 1, undefined],
+    ]);
+    expect(obj.maps[0]!.user!.keyLayout.map((f) => f.type)).toEqual([
+      { kind: 'string', size: 16 },
+      { kind: 'int', bits: 64, signed: false },
+    ]);
+  });
+
+  test('.globals exists only when elapsed is used; ringBytes sizes .events', () => {
+    expect(compile('BEGIN { @x = nsecs; }').maps.map((m) => m.name)).toEqual(['@x', '.events', '.lost']);
+    const obj = compile('BEGIN { @x = elapsed; }', [], { ringBytes: 1 << 16 });
+    expect(obj.maps.map((m) => [m.name, m.kind, m.maxEntries])).toEqual([
+      ['@x', 'hash', 4096],
+      ['.events', 'ringbuf', 1 << 16],
+      ['.lost', 'array', 1],
+      ['.globals', 'array', 1],
+    ]);
+    expect(only(obj).insns).toContainEqual({ kind: 'ld_map_value', dst: Reg.R1, map: '.globals', offset: 0 });
+    expect(() => compile('BEGIN { @x = 1; }', [], { ringBytes: 5000 })).toThrow(RangeError);
+  });
+});
+
+describe('printf records', () => {
+  test('layout: header, then each argument 8-byte aligned', () => {
+    const obj = compile('tracepoint:syscalls:sys_enter_openat { printf("%s %d %s\\n", comm, pid, str(args.filename)); }');
+    expect(obj.printfs.map((p) => ({ id: p.id, size: p.size, args: p.args }))).toEqual([
+      {
+        id: 0,
+        size: 96,
+        args: [
+          { offset: 8, type: { kind: 'string', size: 16 } },
+          { offset: 24, type: { kind: 'int', bits: 32, signed: false } },
+          { offset: 32, type: { kind: 'string', size: 64 } },
+        ],
+      },
+    ]);
+    const p = only(obj);
+    expect(calls(p)).toEqual([Helper.get_current_comm, Helper.get_current_pid_tgid, Helper.probe_read_user_str, Helper.ringbuf_query, Helper.ringbuf_output]);
+    // Header: kind Printf (1), id 0.
+    expect(p.insns.slice(1, 3)).toEqual([
+      { kind: 'st', size: 4, dst: Reg.R10, off: -96, imm: 1 },
+      { kind: 'st', size: 4, dst: Reg.R10, off: -92, imm: 0 },
+    ]);
+  });
+
+  test('wake the reader only when the record crosses half the ring', () => {
+    const p = only(compile('BEGIN { printf("%d\\n", 1); }', [], { ringBytes: 1 << 16 }));
+    const half = 1 << 15;
+    const record = 16 + 8; // 16-byte record plus the ring's header
+    expect(jumps(p).map((j) => [j.op, j.dst, j.src])).toEqual([
+      ['jge', Reg.R0, { imm: half }],
+      ['jlt', Reg.R0, { imm: half - record }],
+      ['jeq', Reg.R0, { imm: 0 }],
+    ]);
+    expect(p.insns).toContainEqual({ kind: 'alu', op: 'mov', width: 64, dst: Reg.R4, src: { imm: 2 } });
+    expect(p.insns).toContainEqual({ kind: 'atomic', op: 'add', size: 8, fetch: false, dst: Reg.R1, src: Reg.R2, off: 0 });
+  });
+
+  test('exit() forces a wakeup and ends the program; print/clear name the map index', () => {
+    const ex = only(compile('BEGIN { exit(); @x = 1; }'));
+    // The unreachable update after exit() is removed: the verifier rejects dead code.
+    expect(calls(ex)).toEqual([Helper.ringbuf_output]);
+    expect(ex.insns).toContainEqual({ kind: 'st', size: 4, dst: Reg.R10, off: -16, imm: 2 });
+    const pc = only(compile('BEGIN { @a = 1; @b = 2; print(@b); clear(@a); }'));
+    const headers = pc.insns.filter((i) => i.kind === 'st' && i.size === 4).map((i) => (i.kind === 'st' ? i.imm : -1));
+    expect(headers).toEqual([3, 1, 4, 0]);
+  });
+});
+
+describe('programs', () => {
+  test('one program per attach point, with its type and a short kernel name', () => {
+    const obj = compile('kprobe:sys_openat,\n tracepoint:syscalls:sys_exit_openat,\n BEGIN, END, interval:s:1, profile:hz:99 { @ = count(); }');
+    expect(obj.programs.map((p) => [p.name, p.progType, p.probeIndex])).toEqual([
+      ['kprobe_sys_open', 'tracepoint', 0],
+      ['tp_sys_exit_ope', 'tracepoint', 0],
+      ['BEGIN', 'raw_tracepoint', 0],
+      ['END', 'raw_tracepoint', 0],
+      ['interval_s_1', 'perf_event', 0],
+      ['profile_hz_99', 'perf_event', 0],
+    ]);
+    for (const p of obj.programs) expect(p.insns.slice(-2)).toEqual([{ kind: 'alu', op: 'mov', width: 64, dst: Reg.R0, src: { imm: 0 } }, { kind: 'exit' }]);
+  });
+
+  test('every instruction carries the span of the script line it came from', () => {
+    const text = 'BEGIN {\n  @x = 1;\n  printf("%d\\n", @x);\n}';
+    const p = only(compile(text));
+    expect(p.spans).toHaveLength(p.insns.length);
+    expect(p.spans.every((s) => s !== undefined)).toBe(true);
+    const lines = p.spans.map((s) => s!.line);
+    const update = p.insns.findIndex((i) => i.kind === 'call' && i.helper === Helper.map_update_elem);
+    const output = p.insns.findIndex((i) => i.kind === 'call' && i.helper === Helper.ringbuf_output);
+    expect([lines[update], lines[output]]).toEqual([2, 3]);
+  });
+
+  test('a probe needing more than 512 bytes of stack is a CompileError naming it', () => {
+    const vars = 'abcdefghi'.split('').map((v) => `$${v} = str(args.filename);`).join(' ');
+    const text = `tracepoint:syscalls:sys_enter_openat { ${vars} }`;
+    let err: unknown;
+    try {
+      compile(text);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(CompileError);
+    const d = (err as CompileError).diagnostics[0]!;
+    expect(d.message).toBe('probe tracepoint:syscalls:sys_enter_openat needs more than the 512 bytes of BPF stack (576 bytes at variable $i)');
+    expect(d.span?.column).toBe(text.indexOf('$i') + 1);
+    expect(d.notes?.[0]).toMatch(/^HINT: /);
+  });
+
+  test('scratch variables are zeroed only when they may be read before written', () => {
+    const direct = only(compile('BEGIN { $x = nsecs; @a = $x; }'));
+    expect(direct.insns[0]).toEqual({ kind: 'call', helper: Helper.ktime_get_ns });
+    const maybe = only(compile('BEGIN { if (pid > 1) { $x = 1; } @a = $x; }'));
+    expect(maybe.insns[0]).toEqual({ kind: 'st', size: 8, dst: Reg.R10, off: -8, imm: 0 });
+  });
+});
+
+describe('expressions', () => {
+  test('small constants are immediates, others ld_imm64', () => {
+    const p = only(compile('BEGIN { @x = 5; @y = 0x100000000; }'));
+    expect(p.insns.filter((i) => i.kind === 'ld_imm64')).toEqual([{ kind: 'ld_imm64', dst: Reg.R0, imm: 0x100000000n }]);
+    expect(p.insns).toContainEqual({ kind: 'st', size: 8, dst: Reg.R10, off: -16, imm: 5 });
+  });
+
+  test('signed operands compare and shift signed, unsigned ones unsigned', () => {
+    const p = only(compile('BEGIN { $a = -1; if ($a < 5) { @x = $a >> 1; } if (nsecs < 5) { @y = nsecs >> 1; } }'));
+    expect(jumps(p).map((j) => j.op)).toEqual(['jsge', 'jge']);
+    expect(p.insns.filter((i) => i.kind === 'alu' && (i.op === 'rsh' || i.op === 'arsh')).map((i) => (i.kind === 'alu' ? i.op : ''))).toEqual(['arsh', 'rsh']);
+  });
+
+  test('kprobe arguments come from pt_regs, fallback ones from the syscall record', () => {
+    const kp = only(compile('kprobe:vfs_read { @[arg0, arg1, arg2, arg3, arg4, arg5] = count(); }', [], { hasKprobes: true }));
+    expect(ctxLoads(kp)).toEqual([112, 104, 96, 88, 72, 64]);
+    expect(kp.progType).toBe('kprobe');
+    expect(ctxLoads(only(compile('kretprobe:vfs_read { @ = sum(retval); }', [], { hasKprobes: true })))).toEqual([80]);
+    expect(ctxLoads(only(compile('kprobe:sys_openat { @[arg0, arg1] = count(); }')))).toEqual([16, 24]);
+    expect(ctxLoads(only(compile('kretprobe:sys_openat { @ = sum(retval); }')))).toEqual([16]);
+  });
+
+  test('str() reads user memory in tracepoints, kernel memory in kprobes', () => {
+    expect(calls(only(compile('tracepoint:syscalls:sys_enter_openat { @[str(args.filename)] = count(); }')))).toContain(Helper.probe_read_user_str);
+    expect(calls(only(compile('kprobe:vfs_read { @[str(arg1)] = count(); }', [], { hasKprobes: true })))).toContain(Helper.probe_read_kernel_str);
+  });
+
+  test('tracepoint int fields are direct, sign-extended context loads', () => {
+    const p = only(compile('tracepoint:sched:sched_switch { @[args.next_pid] = count(); }'));
+    expect(p.insns.slice(0, 4)).toEqual([
+      { kind: 'alu', op: 'mov', width: 64, dst: Reg.R6, src: { reg: Reg.R1 } },
+      { kind: 'ldx', size: 4, dst: Reg.R0, src: Reg.R6, off: 56 },
+      { kind: 'alu', op: 'lsh', width: 64, dst: Reg.R0, src: { imm: 32 } },
+      { kind: 'alu', op: 'arsh', width: 64, dst: Reg.R0, src: { imm: 32 } },
+    ]);
+  });
+
+  test('a predicate on a helper result tests r0 directly', () => {
+    const p = only(compile('tracepoint:syscalls:sys_enter_openat /pid > 1/ { @ = count(); }'));
+    expect(p.insns.slice(0, 3)).toEqual([
+      { kind: 'call', helper: Helper.get_current_pid_tgid },
+      { kind: 'alu', op: 'rsh', width: 64, dst: Reg.R0, src: { imm: 32 } },
+      { kind: 'jmp', op: 'jle', width: 64, dst: Reg.R0, src: { imm: 1 }, off: 20 },
+    ]);
+  });
+
+  test('unreachable code (constant conditions) is removed', () => {
+    const p = only(compile('BEGIN { if (0) { @x = 1; } @y = 1 ? 2 : 3; }'));
+    expect(calls(p)).toEqual([Helper.map_update_elem]);
+    expect(p.insns.filter((i) => i.kind === 'ja' || i.kind === 'jmp')).toEqual([]);
+  });
+
+  test('string comparison against a literal compares words against constants', () => {
+    const p = only(compile('BEGIN { if (comm == "bash") { @x = 1; } }'));
+    expect(jumps(p).map((j) => [j.op, j.src])).toEqual([['jne', { imm: 0x68736162 }]]);
+  });
+});
+
+describe('instruction counts of the benchmark scripts (bpftrace 0.17 needs more)', () => {
+  test.each([
+    ['tracepoint:raw_syscalls:sys_enter { @ = count(); }', 20],
+    ['tracepoint:raw_syscalls:sys_enter { @[comm] = count(); }', 23],
+    ['tracepoint:syscalls:sys_enter_openat { printf("%s %d %s\\n", comm, pid, str(args.filename)); }', 34],
+  ])('%s: at most %i instructions', (text, ceiling) => {
+    expect(only(compile(text)).insns.length).toBeLessThanOrEqual(ceiling);
+  });
+
+  test('count() is lookup, in-place increment, or insert', () => {
+    expect(formatProgram(only(compile('tracepoint:raw_syscalls:sys_enter { @ = count(); }')).insns)).toBe(
+      [
+        ' 0: *(u64 *)(r10 -8) = 0',
+        ' 1: r1 = map[@]',
+        ' 3: r2 = r10',
+        ' 4: r2 += -8',
+        ' 5: call bpf_map_lookup_elem#1',
+        ' 6: if r0 == 0x0 goto +4',
+        ' 7: r1 = *(u64 *)(r0 +0)',
+        ' 8: r1 += 1',
+        ' 9: *(u64 *)(r0 +0) = r1',
+        '10: goto +9',
+        '11: *(u64 *)(r10 -16) = 1',
+        '12: r1 = map[@]',
+        '14: r2 = r10',
+        '15: r2 += -8',
+        '16: r3 = r10',
+        '17: r3 += -16',
+        '18: r4 = 0',
+        '19: call bpf_map_update_elem#2',
+        '20: r0 = 0',
+        '21: exit',
+      ].join('\n'),
+    );
+  });
+});
+
+describe('dumpObject', () => {
+  test('maps, a header per program and the script line before its instructions', () => {
+    const text = 'BEGIN {\n  @x = 1;\n}';
+    const out = dumpObject(compile(text), check(text).source);
+    expect(out.split('\n').slice(0, 10)).toEqual([
+      '; map 0: @x hash key 8 value 8 entries 4096',
+      '; map 1: .events ringbuf key 0 value 0 entries 8388608',
+      '; map 2: .lost array key 4 value 8 entries 1',
+      '',
+      '; program BEGIN (raw_tracepoint) for BEGIN: 11 instructions, 12 slots',
+      '; @x = 1;',
+      ' 0: *(u64 *)(r10 -8) = 0',
+      ' 1: *(u64 *)(r10 -16) = 1',
+      ' 2: r1 = map[@x]',
+      ' 4: r2 = r10',
+    ]);
+    expect(out).toContain('; BEGIN {\n10: r0 = 0\n11: exit\n');
+  });
+});

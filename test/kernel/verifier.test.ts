@@ -1,0 +1,198 @@
+// Every construct the code generator emits must pass the real kernel verifier: a corpus of
+// scripts, compiled through the real front end against the live kernel (or, for kprobe
+// programs, a fake kernel with kprobes, since this one has none), each program loaded.
+// BEGIN programs are also run once (BPF_PROG_TEST_RUN) and the maps they write are checked.
+import { afterAll, describe, expect, test } from 'vitest';
+import { generate } from '../../codegen/gen/index.ts';
+import { encodeProgram } from '../../codegen/encode.ts';
+import type { BpfObject } from '../../codegen/object.ts';
+import { parse } from '../../lang/parser.ts';
+import { analyze } from '../../lang/semantic/index.ts';
+import type { KernelEnvironment } from '../../lang/env.ts';
+import { SourceFile } from '../../lang/source.ts';
+import { closeFd, LoadError, mapCreate, progLoad, progTestRun } from '../../runtime/bpf-syscall.ts';
+import { readMapEntries } from '../../runtime/maps.ts';
+import { possibleCpuCount } from '../../runtime/cpus.ts';
+import type { MapEntry } from '../../runtime/events.ts';
+import { LiveKernelEnvironment } from '../../runtime/kernel-env.ts';
+import { fakeEnv } from '../support/fake-env.ts';
+import { kernelAvailable } from '../support/kernel.ts';
+
+interface Case {
+  readonly script: string;
+  readonly positionals?: readonly string[];
+  /** Compile against a fake kernel that has kprobes (programs still load on this kernel). */
+  readonly kprobes?: boolean;
+}
+
+const CORPUS: readonly Case[] = [
+  { script: 'BEGIN { printf("hello\\n"); exit(); }' },
+  { script: 'tracepoint:raw_syscalls:sys_enter { @ = count(); }' },
+  { script: 'tracepoint:raw_syscalls:sys_enter { @[comm] = count(); }' },
+  { script: 'tracepoint:syscalls:sys_enter_openat { printf("%s %d %s\\n", comm, pid, str(args.filename)); }' },
+  { script: 'tracepoint:syscalls:sys_enter_openat /pid > 100 && comm != "bash"/ { @[comm, pid] = count(); }' },
+  { script: 'tracepoint:syscalls:sys_exit_read /args.ret > 0/ { @bytes[comm] = sum(args.ret); @mn = min(args.ret); @mx = max(args.ret); @av = avg(args.ret); }' },
+  { script: 'tracepoint:sched:sched_switch { @[args.prev_comm] = count(); printf("%s -> %s %d\\n", args.prev_comm, args.next_comm, args.next_pid); }' },
+  { script: 'tracepoint:syscalls:sys_enter_read { @start[tid] = nsecs; } tracepoint:syscalls:sys_exit_read /@start[tid]/ { @lat = avg(nsecs - @start[tid]); delete(@start[tid]); }' },
+  { script: 'BEGIN { $x = 1; $x += 5; $x *= 3; $x -= 1; $x /= 2; $x %= 7; $x <<= 2; $x >>= 1; $x &= 0xff; $x |= 0x100; $x ^= 3; @r = $x; }' },
+  { script: 'BEGIN { $a = -5; $b = 3; @s = $a / $b; @t = $a >> 1; @u = $a < $b ? 1 : 0; @v = !$a; @w = ~$b; @y = -$b; }' },
+  { script: 'BEGIN { $i = 0; $i++; ++$i; $i--; @c = $i++; @d = --$i; @e++; @e--; ++@e; @f = @e++; }' },
+  { script: 'BEGIN { if (pid > 1) { printf("a\\n"); } else if (pid == 1) { printf("b\\n"); } else { printf("c\\n"); } }' },
+  { script: 'BEGIN { @s = "hello"; @t["k"] = comm; $s = comm; if ($s == @s) { printf("%s\\n", $s); } @eq = $s == @t["k"]; }' },
+  { script: 'BEGIN { printf("%d %u %x %s %s\\n", elapsed, uid, gid, probe, $1); }', positionals: ['abc'] },
+  { script: 'BEGIN { printf("%d %d %d %d\\n", cpu, tid, nsecs, $#); }' },
+  { script: 'interval:ms:100 { @ticks++; if (@ticks > 5) { exit(); } }' },
+  { script: 'profile:hz:99 { @[cpu] = count(); }' },
+  { script: 'BEGIN { @x[1] = 2; } END { print(@x); clear(@x); }' },
+  { script: 'tracepoint:syscalls:sys_enter_execve { printf("%s\\n", str(args.filename, 32)); }' },
+  { script: 'kprobe:sys_openat { printf("%d\\n", arg1); @[str(arg1)] = count(); }' },
+  { script: 'kretprobe:sys_read { @ret = sum(retval); @neg = min(retval); }' },
+  { script: 'kprobe:vfs_read { @[arg0, arg2] = count(); $p = arg1; printf("%d\\n", $p); }', kprobes: true },
+  { script: 'kretprobe:vfs_read { @r = max(retval); @s[comm, retval] = count(); }', kprobes: true },
+  { script: 'BEGIN { @a = 1; @b = @a + @a * 2 + (@a << 3); @c = (@a > 0 || @b < 3) && !(@a == 2); exit(3); }' },
+  { script: 'tracepoint:syscalls:sys_enter_openat { $f = str(args.filename); if ($f == "/etc/passwd") { printf("%s %d\\n", $f, args.flags); } @[$f] = count(); }' },
+  { script: 'BEGIN { $x = 0x123456789; @big = $x + 0xffffffffff; @m[1, "a", 2] = 3; }' },
+  { script: 'tracepoint:syscalls:sys_enter_openat { @x = str(args.filename); } tracepoint:syscalls:sys_exit_openat { printf("%s %d\\n", @x, args.ret); }' },
+  { script: 'BEGIN { @x = pid > 0 ? comm : "none"; @y = @x == "none" ? 1 : 2; }' },
+  { script: 'BEGIN { exit(); @x = 1; } END { if (0) { @y = 1; } @z = 0 ? 1 : 2; @w = (0 && 0) + (1 << 64); }' },
+  { script: 'BEGIN { @p = str($1); @q = $2 + 1; }', positionals: ['/tmp/x', '41'] },
+  { script: 'tracepoint:syscalls:sys_enter_openat { @m[comm] = str(args.filename); printf("%s %s %d %x\\n", @m[comm], pid > 1 ? "big" : "small", -1, 255); delete(@m, comm); @n[1, 2] = 3; delete(@n[1, 2]); }' },
+  { script: 'tracepoint:syscalls:sys_enter_openat, tracepoint:syscalls:sys_enter_open { @[probe, str(args.filename)] = count(); $x = args.flags; if ($x & 1 || $x > 5 && $x % 3 == 0) { @hits++; } else { @hits--; } }' },
+  { script: 'tracepoint:syscalls:sys_enter_read { @n[pid] += args.count; @n[pid] -= 1; @q[comm] = str(args.buf, 8); }' },
+];
+
+function compile(c: Case, env: KernelEnvironment): BpfObject {
+  const source = new SourceFile('stdin', c.script);
+  const { checked } = analyze(parse(source), env, { positionals: c.positionals ?? [] });
+  return generate(checked, { ringBytes: 1 << 16 });
+}
+
+/** Creates the object's maps and loads its programs; returns map fds by name and program fds. */
+function load(obj: BpfObject, fds: number[]): { maps: Map<string, number>; progs: number[] } {
+  const maps = new Map<string, number>();
+  for (const m of obj.maps) {
+    const fd = mapCreate({ kind: m.kind, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, name: m.name });
+    fds.push(fd);
+    maps.set(m.name, fd);
+  }
+  const progs: number[] = [];
+  for (const p of obj.programs) {
+    const insns = encodeProgram(p.insns, (name) => maps.get(name)!);
+    try {
+      const fd = progLoad({ progType: p.progType, insns, license: obj.license, name: p.name });
+      fds.push(fd);
+      progs.push(fd);
+    } catch (e) {
+      if (e instanceof LoadError) throw new Error(`${p.name} rejected (errno ${e.message}):\n${e.log.split('\n').slice(-30).join('\n')}`);
+      throw e;
+    }
+  }
+  return { maps, progs };
+}
+
+describe.skipIf(!kernelAvailable)('generated programs pass the kernel verifier', () => {
+  const fds: number[] = [];
+  afterAll(() => fds.forEach(closeFd));
+  const live = kernelAvailable ? new LiveKernelEnvironment() : undefined;
+  const withKprobes = fakeEnv({ hasKprobes: true, symbols: ['vfs_read'] });
+
+  test.each(CORPUS.map((c) => [c.script, c] as const))('%s', (_, c) => {
+    const obj = compile(c, c.kprobes ? withKprobes : live!);
+    expect(obj.programs.length).toBeGreaterThan(0);
+    const { progs } = load(obj, fds);
+    expect(progs.length).toBe(obj.programs.length);
+  });
+});
+
+/** Runs the script's BEGIN program once and returns its user maps' entries. */
+function runBegin(script: string, positionals: readonly string[] = []): Map<string, MapEntry[]> {
+  const fds: number[] = [];
+  try {
+    const obj = compile({ script, positionals }, new LiveKernelEnvironment());
+    const { maps, progs } = load(obj, fds);
+    const begin = obj.programs.findIndex((p) => p.attach.resolved.kind === 'begin');
+    progTestRun(progs[begin]!);
+    const out = new Map<string, MapEntry[]>();
+    for (const m of obj.maps) if (m.role === 'user') out.set(m.name, readMapEntries(maps.get(m.name)!, m, possibleCpuCount()));
+    return out;
+  } finally {
+    fds.forEach(closeFd);
+  }
+}
+
+function scalar(maps: Map<string, MapEntry[]>, name: string): unknown {
+  const e = maps.get(name);
+  if (!e || e.length !== 1) return undefined;
+  return e[0]!.value;
+}
+
+describe.skipIf(!kernelAvailable)('generated BEGIN programs compute bpftrace values', () => {
+  test('compound assignments', () => {
+    const m = runBegin('BEGIN { $x = 1; $x += 5; $x *= 3; $x -= 1; $x /= 2; $x %= 7; $x <<= 2; $x >>= 1; $x &= 0xff; $x |= 0x100; $x ^= 3; @r = $x; }');
+    // 1+5=6, *3=18, -1=17, /2=8, %7=1, <<2=4, >>1=2, &0xff=2, |0x100=0x102, ^3=0x101
+    expect(scalar(m, '@r')).toBe(0x101n);
+  });
+
+  test('signed arithmetic, unary operators and ternaries', () => {
+    const m = runBegin('BEGIN { $a = -5; $b = 3; @t = $a >> 1; @u = $a < $b ? 1 : 0; @v = !$a; @w = ~$b; @y = -$b; }');
+    expect([scalar(m, '@t'), scalar(m, '@u'), scalar(m, '@v'), scalar(m, '@w'), scalar(m, '@y')]).toEqual([-3n, 1n, 0n, -4n, -3n]);
+  });
+
+  test('increments and decrements, prefix and postfix', () => {
+    const m = runBegin('BEGIN { $i = 0; $i++; ++$i; $i--; @c = $i++; @d = --$i; @e++; @e--; ++@e; @f = @e++; @g = ++@e; }');
+    expect([scalar(m, '@c'), scalar(m, '@d'), scalar(m, '@e'), scalar(m, '@f'), scalar(m, '@g')]).toEqual([1n, 1n, 3n, 1n, 3n]);
+  });
+
+  test('map reads, short-circuit logic and large constants', () => {
+    const m = runBegin('BEGIN { @a = 1; @b = @a + @a * 2 + (@a << 3); @c = (@a > 0 || @b < 3) && !(@a == 2); @h[1] = 5; @z = @h[2] + 7; $x = 0x123456789; @big = $x + 0xffffffffff; }');
+    expect([scalar(m, '@b'), scalar(m, '@c'), scalar(m, '@z'), scalar(m, '@big')]).toEqual([11n, 1n, 7n, 0x123456789n + 0xffffffffffn]);
+  });
+
+  test('strings: literals, comm, comparisons and tuple keys', () => {
+    const m = runBegin('BEGIN { @s = "hello"; $c = comm; @same = $c == comm; @diff = $c == "hello"; @k["a", 2] = 5; @t = $c != "x" ? "yes" : "no"; }');
+    expect([scalar(m, '@s'), scalar(m, '@same'), scalar(m, '@diff'), scalar(m, '@t')]).toEqual(['hello', 1n, 0n, 'yes']);
+    expect(m.get('@k')).toEqual([{ keys: ['a', 2n], value: 5n }]);
+  });
+
+  test('aggregations', () => {
+    const m = runBegin('BEGIN { @n = count(); @n = count(); @s = sum(5); @s = sum(-2); @lo = min(4); @lo = min(-3); @hi = max(4); @hi = max(9); @av = avg(10); @av = avg(20); }');
+    expect([scalar(m, '@n'), scalar(m, '@s'), scalar(m, '@lo'), scalar(m, '@hi'), scalar(m, '@av')]).toEqual([2n, 3n, -3n, 9n, { sum: 30n, count: 2n }]);
+  });
+
+  test('nested conditions inside arithmetic keep the left operand', () => {
+    const m = runBegin('BEGIN { $a = 5; @r = $a + ($a > 2 ? 10 : 20); @s = (nsecs > 0 ? 1 : 2) + ($a > 9 ? 100 : 200); @t = $a * ($a == 5) - ($a != 5 || $a < 3); @u = pid > 0 ? (pid > 1 ? 7 : 8) : 9; }');
+    expect([scalar(m, '@r'), scalar(m, '@s'), scalar(m, '@t'), scalar(m, '@u')]).toEqual([15n, 201n, 5n, 7n]);
+  });
+
+  test('deep expressions with helper calls spill past r7-r9', () => {
+    const m = runBegin('BEGIN { @a = 1; @r = @a + (@a * 2 + (@a * 3 + (@a * 4 + (@a * 5 + (@a * 6 + @a))))); @q = 100 - (@a - (@a * 10 - (@a * 20 - (@a * 40 - @a)))); }');
+    // 1+2+3+4+5+6+1 = 22; 100 - (1 - (10 - (20 - (40 - 1)))) = 100 - (1 - (10 - (-19))) = 128
+    expect([scalar(m, '@r'), scalar(m, '@q')]).toEqual([22n, 128n]);
+  });
+
+  test('compound assignments on map elements', () => {
+    const m = runBegin('BEGIN { @m["k"] += 5; @m["k"] += 3; @m["k"] -= 1; @m["k"] *= nsecs > 0 ? 2 : 3; $x = 10; $x -= @m["k"]; @x = $x; }');
+    expect(m.get('@m')).toEqual([{ keys: ['k'], value: 14n }]);
+    expect(scalar(m, '@x')).toBe(-4n);
+  });
+
+  test('constant conditions wrap to 64 bits', () => {
+    const m = runBegin('BEGIN { @a = !~18446744073709551615; @b = ~18446744073709551615 ? 5 : 6; @c = -18446744073709551615 == 1; }');
+    expect([scalar(m, '@a'), scalar(m, '@b'), scalar(m, '@c')]).toEqual([1n, 6n, 1n]);
+  });
+
+  test('constant shift amounts are masked to 6 bits like register ones', () => {
+    const m = runBegin('BEGIN { $s = 65; @r = 1 << $s; @c = 1 << 65; @n = 1 << -1; }');
+    expect([scalar(m, '@r'), scalar(m, '@c'), scalar(m, '@n')]).toEqual([2n, 2n, -0x8000000000000000n]);
+  });
+
+  test('positional parameters are constants', () => {
+    const m = runBegin('BEGIN { @p = str($1); @q = $2 + 1; @n = $#; }', ['/tmp/x', '41']);
+    expect([scalar(m, '@p'), scalar(m, '@q'), scalar(m, '@n')]).toEqual(['/tmp/x', 42n, 2n]);
+  });
+
+  test('division and modulo by zero follow BPF', () => {
+    const m = runBegin('BEGIN { $z = 0; @d = 7 / $z; @m = 7 % $z; @dc = 7 / 0; @mc = 7 % 0; }');
+    expect([scalar(m, '@d'), scalar(m, '@m'), scalar(m, '@dc'), scalar(m, '@mc')]).toEqual([0n, 7n, 0n, 7n]);
+  });
+});
