@@ -1,0 +1,138 @@
+// The tsbpf pipeline: source → parse → analyze → generate → (dump | load, attach, stream, print
+// maps at the end). Errors surface as CompileError diagnostics or one-line messages; the session
+// is closed on every path so no BPF object outlives the run.
+import { readFileSync } from 'node:fs';
+import { generate } from '../codegen/gen/index.ts';
+import { dumpObject } from '../codegen/dump.ts';
+import type { BpfObject } from '../codegen/object.ts';
+import type { Program } from '../lang/ast.ts';
+import type { CheckedProgram } from '../lang/checked.ts';
+import { CompileError, formatDiagnostics } from '../lang/diagnostics.ts';
+import { parse } from '../lang/parser.ts';
+import { analyze } from '../lang/semantic/index.ts';
+import { SourceFile } from '../lang/source.ts';
+import { LiveKernelEnvironment } from '../runtime/kernel-env.ts';
+import { lostEventsMessage, TextSink } from '../runtime/output/text-sink.ts';
+import { OutputWriter } from '../runtime/output/writer.ts';
+import { checkPrivileges } from '../runtime/privileges.ts';
+import { Session } from '../runtime/session.ts';
+import type { CliOptions } from './args.ts';
+import { UserError, writeErr } from './errors.ts';
+
+const NOTIFY_ENV = '__BPFTRACE_NOTIFY_PROBES_ATTACHED';
+
+/** Runs one script; resolves to the process exit code. Throws CompileError/UserError for the caller to print. */
+export async function run(opts: CliOptions, out: OutputWriter): Promise<number> {
+  const source = readSource(opts.source);
+  const program = withSource(source, () => parse(source));
+  // Syntax errors are shown to anyone; everything after needs the kernel (tracefs is root-only),
+  // except -d, which loads nothing.
+  if (!opts.dump) {
+    const denied = checkPrivileges();
+    if (denied) throw new UserError(denied);
+  }
+  const compiled = compile(source, program, opts);
+  if (opts.dump) {
+    out.write(dumpObject(compiled.obj, source));
+    return 0;
+  }
+  return execute(compiled.obj, opts, out, source);
+}
+
+function readSource(s: CliOptions['source']): SourceFile {
+  if (s.kind === 'inline') return new SourceFile('stdin', s.text);
+  const name = s.kind === 'stdin' ? 'stdin' : s.path;
+  try {
+    return new SourceFile(name, readFileSync(s.kind === 'stdin' ? 0 : s.path, 'utf8'));
+  } catch (e) {
+    throw new UserError(`cannot read ${s.kind === 'stdin' ? 'the program from stdin' : `'${name}'`}: ${(e as Error).message.replace(/^\w+: /, '')}`);
+  }
+}
+
+export interface Compiled {
+  readonly checked: CheckedProgram;
+  readonly obj: BpfObject;
+}
+
+/** Runs `f`, turning a CompileError into one that knows its source. */
+function withSource<T>(source: SourceFile, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof CompileError) throw new PrintableCompileError(e, source);
+    throw e;
+  }
+}
+
+/** Semantic analysis and codegen; prints warnings and attach notices on stderr. */
+export function compile(source: SourceFile, program: Program, opts: Pick<CliOptions, 'positionals' | 'verbose'>): Compiled {
+  return withSource(source, () => {
+    const { checked, warnings } = analyze(program, new LiveKernelEnvironment(), { positionals: opts.positionals });
+    if (warnings.length > 0) writeErr(formatDiagnostics(warnings, source) + '\n');
+    const notices = new Set<string>();
+    for (const p of checked.probes) for (const a of p.attaches) if (a.notice) notices.add(a.notice);
+    for (const n of notices) writeErr(n + '\n');
+    const obj = generate(checked);
+    if (opts.verbose) {
+      for (const p of obj.programs) writeErr(`tsbpf: program ${p.name} (${p.attach.probeName}): ${p.insns.length} instructions\n`);
+    }
+    return { checked, obj };
+  });
+}
+
+/** A CompileError together with the source its spans point into. */
+export class PrintableCompileError extends Error {
+  constructor(
+    readonly error: CompileError,
+    readonly source: SourceFile,
+  ) {
+    super(error.message);
+  }
+  format(): string {
+    return formatDiagnostics(this.error.diagnostics, this.source);
+  }
+}
+
+async function execute(obj: BpfObject, opts: CliOptions, out: OutputWriter, source: SourceFile): Promise<number> {
+  let session: Session | undefined;
+  let finish: (() => void) | undefined;
+  const ended = new Promise<void>((resolve) => (finish = resolve));
+  const onSignal = (): void => finish!();
+  try {
+    session = withSource(source, () => Session.open(obj));
+    const s = session;
+    const sink = new TextSink(obj, out, s, () => finish!());
+    // A reader that goes away (`| head`) ends the run like Ctrl-C does.
+    out.onClosed = () => finish!();
+    // Signals end the run the same way exit() does; installed before anything is attached.
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    const probes = obj.programs.length;
+    if (!opts.quiet) writeErr(`Attaching ${probes} probe${probes === 1 ? '' : 's'}...\n`);
+    s.runBegin();
+    withSource(source, () => s.attachAll());
+    if (process.env[NOTIFY_ENV] !== undefined) {
+      out.write(`${NOTIFY_ENV}\n`);
+      out.flush();
+    }
+    s.start(sink);
+    await ended;
+    s.drain();
+    s.runEnd();
+    s.drain();
+    const lost = s.lostEvents();
+    if (lost > 0n) {
+      out.flush();
+      writeErr(lostEventsMessage(lost));
+    }
+    sink.printExitMaps();
+    // Output first: closing the probes waits for the kernel (RCU grace periods, tens of ms).
+    out.flush();
+    return 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    session?.close();
+    out.flush();
+  }
+}

@@ -1,0 +1,84 @@
+// End to end through the built CLI: printf and map output, byte for byte as bpftrace 0.17 prints.
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { kernelAvailable } from '../support/kernel.ts';
+import { hasCommand, tsbpf } from './cli.ts';
+
+describe.skipIf(!kernelAvailable)('tsbpf output (live kernel)', () => {
+  it('BEGIN printf then exit', () => {
+    const r = tsbpf(['-e', 'BEGIN { printf("hi\\n"); exit(); }']);
+    expect(r).toEqual({ code: 0, signal: null, stdout: 'hi\n\n\n', stderr: 'Attaching 1 probe...\n' });
+  });
+
+  it('the same without the startup snapshot, and through `node bin/tsbpf.cjs`', () => {
+    const expected = { code: 0, signal: null, stdout: 'hi\n\n\n', stderr: 'Attaching 1 probe...\n' };
+    expect(tsbpf(['-e', 'BEGIN { printf("hi\\n"); exit(); }'], { env: { TSBPF_NO_SNAPSHOT: '1' } })).toEqual(expected);
+    expect(tsbpf(['-e', 'BEGIN { printf("hi\\n"); exit(); }'], { wrap: [process.execPath] })).toEqual(expected);
+  });
+
+  it('-q drops the Attaching line', () => {
+    const r = tsbpf(['-q', '-e', 'BEGIN { printf("hi\\n"); exit(); }']);
+    expect(r).toEqual({ code: 0, signal: null, stdout: 'hi\n\n\n', stderr: '' });
+  });
+
+  it('formats %d %s %x %-5d %05d like C', () => {
+    const r = tsbpf(['-e', 'BEGIN { printf("%d|%s|%x|%-5d|%05d|%u|%lx|%c%%\\n", -42, "str", 255, 7, 42, -1, -2, 65); exit(); }']);
+    expect(r.stdout).toBe('-42|str|ff|7    |00042|4294967295|fffffffffffffffe|A%\n\n\n');
+    expect(r.code).toBe(0);
+  });
+
+  it('positional parameters become $1, $2', () => {
+    const r = tsbpf(['-e', 'BEGIN { printf("%d %d\\n", $1 + 1, $2); exit(); }', '41', '-3']);
+    expect(r.stdout).toBe('42 -3\n\n\n');
+  });
+
+  it('reads the program from stdin with -, skipping a #! line', () => {
+    const r = tsbpf(['-', '5'], { input: '#!/usr/bin/env tsbpf\nBEGIN { printf("from stdin %d\\n", $1); exit(); }\n' });
+    expect(r.stdout).toBe('from stdin 5\n\n\n');
+    expect(r.code).toBe(0);
+  });
+
+  const MAPS = 'BEGIN { @a = 1; @b[1,"x"] = 2; @c = count(); @d["z"]=sum(5); @d["a"]=sum(3); @e=avg(7); @e=avg(2); @f=min(-3); @g = max(5); exit(); }';
+  // bpftrace 0.17's output for MAPS on this machine.
+  const MAPS_OUT = '\n\n@a: 1\n@b[1, x]: 2\n@c: 1\n@d[a]: 3\n@d[z]: 5\n@e: 4\n\n@f: -3\n@g: 5\n';
+
+  it('prints every map at exit: sorted by name, values ascending, avg followed by a blank line', () => {
+    const r = tsbpf(['-e', MAPS]);
+    expect(r).toEqual({ code: 0, signal: null, stdout: MAPS_OUT, stderr: 'Attaching 1 probe...\n' });
+  });
+
+  it.skipIf(!hasCommand('bpftrace'))('prints maps exactly as the installed bpftrace does', () => {
+    expect(tsbpf(['-q', '-e', MAPS]).stdout).toBe(bpftraceStdout(MAPS));
+  });
+
+  it('print(@m) prints now, clear(@m) empties, and the exit print follows bpftrace', () => {
+    const r = tsbpf(['-e', 'BEGIN { @x[1]=3; @y=2; @e=avg(3); print(@x); print(@y); print(@e); printf("after\\n"); clear(@x); exit(); }']);
+    expect(r.stdout).toBe('@x[1]: 3\n@y: 2\n@e: 3\n\nafter\n\n\n@e: 3\n\n\n@y: 2\n');
+  });
+
+  it('END runs after exit() and before the maps', () => {
+    const r = tsbpf(['-e', 'BEGIN { @x[1]=-3; @x[2]=-5; @x[3]=7; printf("hi\\n"); exit(); } END { printf("end\\n"); }']);
+    expect(r).toEqual({ code: 0, signal: null, stdout: 'hi\nend\n\n\n@x[2]: -5\n@x[1]: -3\n@x[3]: 7\n', stderr: 'Attaching 2 probes...\n' });
+  });
+
+  it('an interval probe ends the run by itself', () => {
+    const t0 = Date.now();
+    const r = tsbpf(['-e', 'interval:ms:100 { @n = count(); exit(); }']);
+    expect(r).toEqual({ code: 0, signal: null, stdout: '\n\n@n: 1\n', stderr: 'Attaching 1 probe...\n' });
+    expect(Date.now() - t0).toBeLessThan(10_000);
+  });
+
+  it('-d prints the generated code and loads nothing', () => {
+    const r = tsbpf(['-d', '-e', 'BEGIN { printf("hi\\n"); exit(); }']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).not.toContain('hi\n\n\n');
+    expect(r.stdout.length).toBeGreaterThan(20);
+  });
+});
+
+/** bpftrace's stdout for a script, without its `Attaching N probes...` first line (0.17 prints it there). */
+function bpftraceStdout(script: string): string {
+  const out = execFileSync('bpftrace', ['-e', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  return out.slice(out.indexOf('\n') + 1);
+}

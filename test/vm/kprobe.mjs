@@ -1,0 +1,102 @@
+// kprobe/kretprobe tests for the second-kernel rig (test/vm/run boots a kernel with kprobes and
+// runs this there). Plain node, not vitest: node starts 10-30x slower under TCG. Prints one
+// PASS/FAIL line per check and exits non-zero if any failed.
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const BIN = fileURLToPath(new URL('../../bin/tsbpf.cjs', import.meta.url));
+const NOTIFY = '__BPFTRACE_NOTIFY_PROBES_ATTACHED';
+const TIMEOUT_MS = 120_000;
+let failed = 0;
+
+function check(name, ok, detail) {
+  if (!ok) failed++;
+  console.log(`${ok ? 'PASS' : 'FAIL'} ${name}${ok ? '' : `\n  ${detail.replace(/\n/g, '\n  ')}`}`);
+}
+
+/** Starts tsbpf; `whileAttached` runs once it reported its probes attached. */
+function tsbpf(args, whileAttached) {
+  return new Promise((resolve) => {
+    const child = spawn(BIN, args, { env: { ...process.env, [NOTIFY]: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let attached = false;
+    const timer = setTimeout(() => child.kill('SIGKILL'), TIMEOUT_MS);
+    child.stdout.setEncoding('utf8').on('data', (d) => {
+      stdout += d;
+      if (!attached && stdout.includes(`${NOTIFY}\n`)) {
+        attached = true;
+        whileAttached(child);
+      }
+    });
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout: stdout.replace(`${NOTIFY}\n`, ''), stderr });
+    });
+  });
+}
+
+/** Opens files in batches until told to stop, yielding to the event loop between batches. */
+function openFilesUntil(stopped) {
+  const step = () => {
+    for (let i = 0; i < 50; i++) {
+      closeSync(openSync('/etc/hostname', 'r'));
+      try {
+        closeSync(openSync('/nonexistent-tsbpf-vm-test', 'r'));
+      } catch {
+        // ENOENT is the point: a negative retval.
+      }
+    }
+    if (!stopped()) setImmediate(step);
+  };
+  step();
+}
+
+const show = (r) => `code ${r.code} signal ${r.signal}\nstdout: ${JSON.stringify(r.stdout)}\nstderr: ${JSON.stringify(r.stderr)}`;
+
+console.log(`kernel ${spawnSync('uname', ['-r'], { encoding: 'utf8' }).stdout.trim()}`);
+
+// 1. kprobe count
+{
+  let done = false;
+  const r = await tsbpf(['-e', 'kprobe:do_sys_openat2 { @ = count(); } interval:ms:300 { exit(); }'], () => openFilesUntil(() => done));
+  done = true;
+  const m = /^\n\n@: (\d+)\n$/.exec(r.stdout);
+  check('kprobe:do_sys_openat2 counts opens', r.code === 0 && m !== null && Number(m[1]) > 0 && r.stderr === 'Attaching 2 probes...\n', show(r));
+}
+
+// 2. kretprobe with retval, filtered to this process
+{
+  let done = false;
+  const r = await tsbpf(
+    ['-e', 'kretprobe:do_sys_openat2 /pid == $1/ { @min = min(retval); @max = max(retval); } interval:ms:300 { exit(); }', String(process.pid)],
+    () => openFilesUntil(() => done),
+  );
+  done = true;
+  const m = /^\n\n@max: (\d+)\n@min: (-?\d+)\n$/.exec(r.stdout);
+  check('kretprobe:do_sys_openat2 sees retval (fd >= 3 and -ENOENT)', r.code === 0 && m !== null && Number(m[1]) >= 3 && m[2] === '-2', show(r));
+}
+
+// 3. the design card: sys_execve resolves to __x64_sys_execve, no tracepoint fallback here
+{
+  const r = await tsbpf(['-e', 'kprobe:sys_execve < printf("Hello\\n") >'], (child) => {
+    spawnSync('/bin/true');
+    setTimeout(() => child.kill('SIGINT'), 500);
+  });
+  check(
+    'kprobe:sys_execve prints Hello with no fallback notice',
+    r.code === 0 && /^(Hello\n)+\n\n$/.test(r.stdout) && r.stderr === 'Attaching 1 probe...\n',
+    show(r),
+  );
+}
+
+// 4. -d shows a kprobe program, not a tracepoint one
+{
+  const r = spawnSync(BIN, ['-d', '-e', 'kprobe:sys_execve { exit(); }'], { encoding: 'utf8' });
+  check('-d compiles kprobe:sys_execve as a kprobe program', r.status === 0 && /\(kprobe\) for kprobe:sys_execve/.test(r.stdout) && r.stderr === '', show({ ...r, code: r.status }));
+}
+
+console.log(failed === 0 ? 'ALL PASS' : `${failed} FAILED`);
+process.exit(failed === 0 ? 0 : 1);
