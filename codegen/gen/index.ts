@@ -2,18 +2,37 @@
 import type { CheckedProgram } from '../../lang/checked.ts';
 import type { BpfObject } from '../object.ts';
 import type { MapRef, ObjectTables } from './context.ts';
-import { buildMapSpecs, checkRingBytes, DEFAULT_RING_BYTES } from './maps.ts';
+import { buildMapSpecs, checkRingBytes, DEFAULT_RING_BYTES, SMALL_RING_BYTES } from './maps.ts';
 import { printfLayout } from './printf.ts';
 import { generateProgram } from './program.ts';
 import { probeExprs } from './walk.ts';
 
 export interface GenerateOptions {
-  /** Size of the events ring buffer in bytes (a power of two); 8 MiB by default. */
+  /** Size of the events ring buffer in bytes (a power of two); see defaultRingBytes. */
   readonly ringBytes?: number;
 }
 
+/** Calls that send a record through the events ring buffer. */
+const EVENT_CALLS = new Set(['printf', 'exit', 'print', 'clear']);
+
+/**
+ * The ring must absorb bursts from probes that fire at kernel event rates (8 MiB keeps millions
+ * of printf lines per second loss-free). When only BEGIN, END and interval probes send events,
+ * their rate is bounded by the script itself and a small ring does: the kernel maps every ring
+ * page into the reader at mmap time, so an oversized ring costs the process its full size in RSS.
+ */
+export function defaultRingBytes(checked: CheckedProgram): number {
+  const boundedRate = (kind: string): boolean => kind === 'begin' || kind === 'end' || kind === 'interval';
+  const busy = checked.probes.some(
+    (p) =>
+      p.attaches.some((a) => !boundedRate(a.resolved.kind)) &&
+      probeExprs(p.probe).some((e) => e.kind === 'Call' && EVENT_CALLS.has(e.name)),
+  );
+  return busy ? DEFAULT_RING_BYTES : SMALL_RING_BYTES;
+}
+
 export function generate(checked: CheckedProgram, opts: GenerateOptions = {}): BpfObject {
-  const ringBytes = checkRingBytes(opts.ringBytes ?? DEFAULT_RING_BYTES);
+  const ringBytes = checkRingBytes(opts.ringBytes ?? defaultRingBytes(checked));
   const needsGlobals = checked.probes.some((p) => probeExprs(p.probe).some((e) => e.kind === 'Builtin' && e.name === 'elapsed'));
   const maps = buildMapSpecs(checked, ringBytes, needsGlobals);
   const printfs = checked.printfs.map(printfLayout);

@@ -10,6 +10,8 @@ export const LOST_MAP = '.lost';
 export const GLOBALS_MAP = '.globals';
 export const USER_MAP_ENTRIES = 4096;
 export const DEFAULT_RING_BYTES = 8 << 20;
+/** For scripts whose events come only from BEGIN, END and interval probes. */
+export const SMALL_RING_BYTES = 256 << 10;
 
 /** Bytes a key field or plain value of type `t` occupies: ints 8, strings their size rounded to 8. */
 export function slotSize(t: Type): number {

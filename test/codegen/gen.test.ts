@@ -34,7 +34,7 @@ describe('map specs', () => {
       ['@av', 'user', 'percpu_hash', 8, 16, 4096, [0]],
       ['@mm', 'user', 'percpu_hash', 8, 16, 4096, []],
       ['@s', 'user', 'hash', 8, 8, 4096, [0]],
-      ['.events', 'events', 'ringbuf', 0, 0, 8 << 20, undefined],
+      ['.events', 'events', 'ringbuf', 0, 0, 256 << 10, undefined],
       ['.lost', 'lost', 'array', 4, 8, 1, undefined],
     ]);
     expect(obj.maps[0]!.user!.keyLayout.map((f) => f.type)).toEqual([
@@ -54,6 +54,15 @@ describe('map specs', () => {
     ]);
     expect(only(obj).insns).toContainEqual({ kind: 'ld_map_value', dst: Reg.R1, map: '.globals', offset: 0 });
     expect(() => compile('BEGIN { @x = 1; }', [], { ringBytes: 5000 })).toThrow(RangeError);
+  });
+
+  test('the default ring is large only when a probe firing at kernel rates sends events', () => {
+    const ring = (script: string) => compile(script).maps.find((m) => m.role === 'events')!.maxEntries;
+    expect(ring('BEGIN { printf("hi\\n"); exit(); }')).toBe(256 << 10);
+    expect(ring('tracepoint:syscalls:sys_enter_openat { @ = count(); } interval:ms:100 { print(@); exit(); } END { clear(@); }')).toBe(256 << 10);
+    expect(ring('tracepoint:syscalls:sys_enter_openat { printf("%d\\n", pid); }')).toBe(8 << 20);
+    expect(ring('tracepoint:syscalls:sys_enter_openat { if (pid == 1) { exit(); } }')).toBe(8 << 20);
+    expect(ring('profile:hz:99 { print(@x); } BEGIN { @x = 1; }')).toBe(8 << 20);
   });
 });
 
@@ -254,7 +263,7 @@ describe('dumpObject', () => {
     const out = dumpObject(compile(text), check(text).source);
     expect(out.split('\n').slice(0, 10)).toEqual([
       '; map 0: @x hash key 8 value 8 entries 4096',
-      '; map 1: .events ringbuf key 0 value 0 entries 8388608',
+      '; map 1: .events ringbuf key 0 value 0 entries 262144',
       '; map 2: .lost array key 4 value 8 entries 1',
       '',
       '; program BEGIN (raw_tracepoint) for BEGIN: 11 instructions, 12 slots',
