@@ -6,26 +6,13 @@ import type { FormatPart } from '../../lang/checked.ts';
 import type { PrintfLayout } from '../../codegen/object.ts';
 import { s64, stringType, u32, s8, type Type } from '../../lang/types.ts';
 import { compilePrintf } from '../../runtime/output/printf.ts';
+import { parseFormat } from '../../lang/semantic/format.ts';
 
-const DIRECTIVE = /%([-+ #0]*)(\d+)?(?:\.(\d*))?((?:hh|h|ll|l|j|z|t)*)([A-Za-z])/;
-
-function parts(fmt: string): FormatPart[] {
-  const m = DIRECTIVE.exec(fmt)!;
-  const out: FormatPart[] = [];
-  if (m.index > 0) out.push({ kind: 'text', text: fmt.slice(0, m.index) });
-  out.push({
-    kind: 'conv',
-    spec: m[0],
-    flags: m[1]!,
-    ...(m[2] !== undefined ? { width: Number(m[2]) } : {}),
-    ...(m[3] !== undefined ? { precision: m[3] === '' ? 0 : Number(m[3]) } : {}),
-    length: m[4]!,
-    conversion: m[5]!,
-    arg: 0,
-  });
-  const rest = fmt.slice(m.index + m[0].length);
-  if (rest) out.push({ kind: 'text', text: rest });
-  return out;
+/** The format parsed exactly as semantic analysis parses it for the runtime. */
+function parts(fmt: string): readonly FormatPart[] {
+  const r = parseFormat(fmt);
+  if (!r.ok) throw new Error(r.message);
+  return r.parts;
 }
 
 function record(write: (v: DataView) => void, size: number): DataView {
