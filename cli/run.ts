@@ -109,7 +109,7 @@ async function execute(obj: BpfObject, opts: CliOptions, out: OutputWriter, sour
     process.on('SIGTERM', onSignal);
     const probes = obj.programs.length;
     if (!opts.quiet) writeErr(`Attaching ${probes} probe${probes === 1 ? '' : 's'}...\n`);
-    s.runBegin();
+    withSource(source, () => s.runBegin());
     withSource(source, () => s.attachAll());
     if (process.env[NOTIFY_ENV] !== undefined) {
       out.write(`${NOTIFY_ENV}\n`);
@@ -118,7 +118,7 @@ async function execute(obj: BpfObject, opts: CliOptions, out: OutputWriter, sour
     s.start(sink);
     await ended;
     s.drain();
-    s.runEnd();
+    withSource(source, () => s.runEnd());
     s.drain();
     const lost = s.lostEvents();
     if (lost > 0n) {
