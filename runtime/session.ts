@@ -217,10 +217,23 @@ export class Session {
 }
 
 function createMap(spec: MapSpec): number {
-  if (spec.kind === 'ringbuf') {
-    return mapCreate({ kind: 'ringbuf', keySize: 0, valueSize: 0, maxEntries: spec.maxEntries, name: spec.name });
+  try {
+    if (spec.kind === 'ringbuf') {
+      return mapCreate({ kind: 'ringbuf', keySize: 0, valueSize: 0, maxEntries: spec.maxEntries, name: spec.name });
+    }
+    return mapCreate({ kind: spec.kind, keySize: spec.keySize, valueSize: spec.valueSize, maxEntries: spec.maxEntries, name: spec.name });
+  } catch (e) {
+    if (!(e instanceof SyscallError)) throw e;
+    throw new CompileError([{ severity: 'error', message: e.message, notes: [`HINT: ${mapCreateHint(spec, e.code)}`] }]);
   }
-  return mapCreate({ kind: spec.kind, keySize: spec.keySize, valueSize: spec.valueSize, maxEntries: spec.maxEntries, name: spec.name });
+}
+
+/** What a user can do about a map the kernel refused to create. */
+function mapCreateHint(spec: MapSpec, code: string): string {
+  if (code === 'EPERM' || code === 'EACCES') return MISSING_PRIVILEGES;
+  if (code === 'ENOMEM') return 'the kernel is out of memory for BPF maps; raise `ulimit -l` (locked memory) or free memory';
+  if (spec.kind === 'ringbuf' && code === 'EINVAL') return 'this kernel has no BPF ring buffer (it needs Linux 5.8 or later)';
+  return `the kernel refused a ${spec.kind} map of ${spec.keySize}-byte keys and ${spec.valueSize}-byte values`;
 }
 
 function writeGlobals(fd: number, spec: MapSpec): void {

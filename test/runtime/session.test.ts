@@ -196,6 +196,24 @@ describe.skipIf(!kernelAvailable)('Session', () => {
     expect(() => session.readMap(0)).toThrow('session is closed');
   });
 
+  it('turns a map the kernel refuses into a CompileError with a hint, closing the maps already made', () => {
+    const before = bpfFds();
+    const obj = buildObject('tsbpf_s5');
+    // A ring buffer size that is not a page-aligned power of two: the kernel says EINVAL.
+    const maps = obj.maps.map((m) => (m.role === 'events' ? { ...m, maxEntries: 12345 } : m));
+    let error: unknown;
+    try {
+      Session.open({ ...obj, maps });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(CompileError);
+    const d = (error as CompileError).diagnostics[0]!;
+    expect(d.message).toBe('creating ringbuf map .events failed: EINVAL (invalid argument)');
+    expect(d.notes).toEqual(['HINT: this kernel has no BPF ring buffer (it needs Linux 5.8 or later)']);
+    expect(bpfFds()).toEqual(before);
+  });
+
   it('maps a verifier rejection to the span of the failing instruction and closes everything', async () => {
     const before = bpfFds();
     const obj = buildObject('tsbpf_s3');
