@@ -15,12 +15,15 @@ export interface CliOptions {
   readonly dump: boolean;
   readonly verbose: boolean;
   readonly quiet: boolean;
+  /** What diagnostics call an inline program (default `stdin`, as bpftrace does). */
+  readonly sourceName?: string;
 }
 
 /** The result of parsing argv: options to run, or text to print and an exit code. */
 export type ParsedArgs =
   | { readonly kind: 'run'; readonly options: CliOptions }
   | { readonly kind: 'list'; readonly options: ListOptions }
+  | { readonly kind: 'repl'; readonly options: Pick<CliOptions, 'positionals' | 'verbose' | 'quiet'> }
   | { readonly kind: 'exit'; readonly code: number; readonly stdout: string; readonly stderr: string };
 
 export const VERSION: string = process.env.TSBPF_VERSION ?? '0.0.0-dev';
@@ -36,6 +39,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     .option('-d, --dump-bpf', 'print the generated BPF programs and maps, and exit without loading')
     .option('-v, --verbose', 'print notices and program sizes')
     .option('-q, --quiet', 'do not print the "Attaching N probes..." line')
+    .option('--repl', 'interactive mode (the default when no program is given on a terminal)')
     .version(VERSION, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'print this help')
     .argument('[args...]', 'FILE (or - for stdin) unless -e is given, then $1, $2, ...')
@@ -63,9 +67,12 @@ Examples:
     }
     throw e;
   }
-  const o = program.opts<{ e?: string; l?: boolean; dumpBpf?: boolean; verbose?: boolean; quiet?: boolean }>();
+  const o = program.opts<{ e?: string; l?: boolean; dumpBpf?: boolean; verbose?: boolean; quiet?: boolean; repl?: boolean }>();
   const rest = program.args;
   if (o.l) return { kind: 'list', options: { pattern: rest[0] } };
+  if (o.repl || (o.e === undefined && rest.length === 0 && process.stdin.isTTY)) {
+    return { kind: 'repl', options: { positionals: o.repl ? rest : [], verbose: !!o.verbose, quiet: !!o.quiet } };
+  }
   let source: CliOptions['source'];
   let positionals: string[];
   if (o.e !== undefined) {

@@ -7,10 +7,10 @@ import type { KernelEnvironment } from '../lang/env.ts';
 import { analyze } from '../lang/semantic/index.ts';
 import { generate } from '../codegen/gen/index.ts';
 import { compilePrintf } from '../runtime/output/printf.ts';
-import { UserError, writeErr } from './errors.ts';
+import { writeErr } from './errors.ts';
 import { listProbes } from './list.ts';
-import { PrintableCompileError, run } from './run.ts';
-import { CompileError, formatDiagnostics } from '../lang/diagnostics.ts';
+import { run } from './run.ts';
+import { report } from './report.ts';
 import { OutputWriter } from '../runtime/output/writer.ts';
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -23,6 +23,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const out = new OutputWriter(1);
   try {
     if (parsed.kind === 'list') return listProbes(parsed.options, out);
+    if (parsed.kind === 'repl') return await (await import('./repl.ts')).repl(parsed.options, out);
     return await run(parsed.options, out);
   } catch (e) {
     out.flush();
@@ -36,16 +37,6 @@ function flushStdout(text: string): void {
   const w = new OutputWriter(1);
   w.write(text);
   w.flush();
-}
-
-/** Prints an error the user can act on; returns the exit code. */
-function report(e: unknown): number {
-  if (process.env.TSBPF_DEBUG) writeErr(`${(e as Error)?.stack ?? String(e)}\n`);
-  if (e instanceof PrintableCompileError) writeErr(e.format() + '\n');
-  else if (e instanceof CompileError) writeErr(formatDiagnostics(e.diagnostics) + '\n');
-  else if (e instanceof UserError) writeErr(`ERROR: ${e.message}\n`);
-  else if (!process.env.TSBPF_DEBUG) writeErr(`tsbpf: internal error: ${(e as Error)?.message ?? String(e)}\n`);
-  return 1;
 }
 
 /** Runs the front end and codegen once so their functions are compiled into the snapshot. */

@@ -23,7 +23,7 @@ const NOTIFY_ENV = '__BPFTRACE_NOTIFY_PROBES_ATTACHED';
 
 /** Runs one script; resolves to the process exit code. Throws CompileError/UserError for the caller to print. */
 export async function run(opts: CliOptions, out: OutputWriter): Promise<number> {
-  const source = readSource(opts.source);
+  const source = readSource(opts.source, opts.sourceName);
   const program = withSource(source, () => parse(source));
   // Syntax errors are shown to anyone; everything after needs the kernel (tracefs is root-only),
   // except -d, which loads nothing.
@@ -39,8 +39,8 @@ export async function run(opts: CliOptions, out: OutputWriter): Promise<number> 
   return execute(compiled.obj, opts, out, source);
 }
 
-function readSource(s: CliOptions['source']): SourceFile {
-  if (s.kind === 'inline') return new SourceFile('stdin', s.text);
+function readSource(s: CliOptions['source'], sourceName?: string): SourceFile {
+  if (s.kind === 'inline') return new SourceFile(sourceName ?? 'stdin', s.text);
   const name = s.kind === 'stdin' ? 'stdin' : s.path;
   try {
     return new SourceFile(name, readFileSync(s.kind === 'stdin' ? 0 : s.path, 'utf8'));
