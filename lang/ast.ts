@@ -115,7 +115,7 @@ export interface PositionalParam {
   readonly span: Span;
 }
 
-/** `$name` */
+/** `$name`; `name` is without the `$`. */
 export interface ScratchVar {
   readonly kind: 'ScratchVar';
   readonly name: string;
