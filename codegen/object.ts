@@ -20,7 +20,8 @@ export type MapRole = 'user' | 'events' | 'lost' | 'globals' | 'scratch';
 
 /** Byte offsets in the `globals` map value that the runtime fills in before running BEGIN. */
 export const GLOBALS_START_NS = 0; // CLOCK_MONOTONIC (= bpf_ktime_get_ns) at start, for `elapsed`
-export const GLOBALS_SIZE = 8;
+export const GLOBALS_CPID = 8; // u32: pid of the -c command (0 without one), for `cpid`
+export const GLOBALS_SIZE = 16;
 
 export interface FieldLayout {
   readonly offset: number;

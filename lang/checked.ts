@@ -27,6 +27,16 @@ export type ResolvedAttach =
       readonly offset: number;
       readonly ret: boolean;
     }
+  | {
+      readonly kind: 'uprobe';
+      /** The binary or library as resolved (`/lib/x86_64-linux-gnu/libc.so.6`). */
+      readonly path: string;
+      /** The function (or `0x...` address) as it appears in the probe name. */
+      readonly fn: string;
+      /** File offset of the probe point in `path` (the uprobe PMU's probe offset). */
+      readonly offset: number;
+      readonly ret: boolean;
+    }
   | { readonly kind: 'interval'; readonly periodNs: bigint }
   | { readonly kind: 'profile'; readonly hz: number };
 

@@ -23,6 +23,29 @@ export interface TracepointFormat {
   readonly fields: readonly TracepointField[];
 }
 
+/** A defined function of a user-space binary (ELF symbol), for uprobes. */
+export interface UserFunction {
+  readonly name: string;
+  /** The symbol's virtual address (st_value). */
+  readonly address: number;
+  readonly size: number;
+  /** An indirect function (STT_GNU_IFUNC): the symbol is the resolver, not the implementation. */
+  readonly ifunc: boolean;
+}
+
+/** A uprobe target resolved to a file and its functions, or why it could not be. */
+export type UserBinaryLookup =
+  | {
+      readonly kind: 'found';
+      /** The path as probes name it (bare names resolved through PATH / the ld.so cache). */
+      readonly path: string;
+      readonly functions: readonly UserFunction[];
+      /** The file offset virtual address `vaddr` is loaded from (what the uprobe PMU takes),
+       *  or undefined if no loadable segment maps it. */
+      fileOffset(vaddr: number): number | undefined;
+    }
+  | { readonly kind: 'error'; readonly message: string; readonly hint?: string };
+
 export interface KernelEnvironment {
   /** The format of tracepoint CAT:EVENT, or undefined if the kernel has no such tracepoint. */
   tracepointFormat(category: string, event: string): TracepointFormat | undefined;
@@ -32,4 +55,10 @@ export interface KernelEnvironment {
   readonly hasKprobes: boolean;
   /** Whether `name` is a kernel function symbol (from /proc/kallsyms); undefined if unknown. */
   kernelSymbolExists(name: string): boolean | undefined;
+  /**
+   * Resolves a uprobe target: a path (`/bin/bash`, `./a.out`) or a bare name looked up like
+   * bpftrace does (an executable in PATH, else a library such as `libc` in the ld.so cache).
+   * Optional: an environment without it cannot resolve uprobes.
+   */
+  resolveUserBinary?(target: string): UserBinaryLookup;
 }

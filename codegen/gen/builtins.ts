@@ -1,6 +1,6 @@
 // Builtins and probe context access (argN, retval, args.f) per attach kind.
 import type { Builtin, FieldAccess } from '../../lang/ast.ts';
-import { GLOBALS_START_NS } from '../object.ts';
+import { GLOBALS_CPID, GLOBALS_START_NS } from '../object.ts';
 import { Reg, type Size } from '../insn.ts';
 import { Helper } from '../helpers.ts';
 import { alu, call, imm, ldMapValue, ldx, mov, reg } from '../ops.ts';
@@ -16,7 +16,8 @@ const SYSCALL_ARGS_AT = 16;
 
 /** Programs whose pointers (syscall arguments) point into user memory. */
 export function isUserPointerProgram(g: Gen): boolean {
-  return g.attach.resolved.kind === 'tracepoint';
+  const kind = g.attach.resolved.kind;
+  return kind === 'tracepoint' || kind === 'uprobe';
 }
 
 function afterCall(g: Gen, dst: Reg): void {
@@ -53,6 +54,9 @@ export function builtinInt(g: Gen, b: Builtin, dst: Reg): void {
       return afterCall(g, dst);
     case 'retval':
       return g.emit(ldx(8, dst, CTX, retvalOffset(g, b)));
+    case 'cpid':
+      // The runtime writes the -c child's pid into the globals before BEGIN.
+      return g.emit(ldMapValue(dst, GLOBALS_MAP, GLOBALS_CPID), ldx(4, dst, dst, 0));
     default: {
       const m = /^arg([0-9])$/.exec(b.name);
       if (m) return g.emit(ldx(8, dst, CTX, argOffset(g, b, Number(m[1]))));
@@ -64,7 +68,7 @@ export function builtinInt(g: Gen, b: Builtin, dst: Reg): void {
 function argOffset(g: Gen, b: Builtin, n: number): number {
   const r = g.attach.resolved;
   if (r.kind === 'tracepoint' && r.fallbackFrom) return SYSCALL_ARGS_AT + 8 * n;
-  if (r.kind === 'kprobe') {
+  if (r.kind === 'kprobe' || r.kind === 'uprobe') {
     const off = PT_REGS_ARG[n];
     if (off !== undefined) return off;
   }
@@ -74,7 +78,7 @@ function argOffset(g: Gen, b: Builtin, n: number): number {
 function retvalOffset(g: Gen, b: Builtin): number {
   const r = g.attach.resolved;
   if (r.kind === 'tracepoint' && r.fallbackFrom) return SYSCALL_ARGS_AT;
-  if (r.kind === 'kprobe') return PT_REGS_RET;
+  if (r.kind === 'kprobe' || r.kind === 'uprobe') return PT_REGS_RET;
   throw fail(`retval is not available in ${g.attach.probeName}`, b.span);
 }
 

@@ -33,7 +33,7 @@ export function defaultRingBytes(checked: CheckedProgram): number {
 
 export function generate(checked: CheckedProgram, opts: GenerateOptions = {}): BpfObject {
   const ringBytes = checkRingBytes(opts.ringBytes ?? defaultRingBytes(checked));
-  const needsGlobals = checked.probes.some((p) => probeExprs(p.probe).some((e) => e.kind === 'Builtin' && e.name === 'elapsed'));
+  const needsGlobals = checked.probes.some((p) => probeExprs(p.probe).some((e) => e.kind === 'Builtin' && (e.name === 'elapsed' || e.name === 'cpid')));
   const maps = buildMapSpecs(checked, ringBytes, needsGlobals);
   const printfs = checked.printfs.map(printfLayout);
   const tables: ObjectTables = {

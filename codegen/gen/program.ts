@@ -21,6 +21,7 @@ export function progType(a: CheckedAttach): ProgType {
     case 'tracepoint':
       return 'tracepoint';
     case 'kprobe':
+    case 'uprobe': // uprobes run kprobe programs (ctx is pt_regs)
       return 'kprobe';
     case 'interval':
     case 'profile':
@@ -45,6 +46,9 @@ export function progName(a: CheckedAttach): string {
       break;
     case 'kprobe':
       name = `${r.ret ? 'kretprobe' : 'kprobe'}_${r.fn}`;
+      break;
+    case 'uprobe':
+      name = `${r.ret ? 'uretprobe' : 'uprobe'}_${r.fn}`;
       break;
     case 'interval':
     case 'profile':
