@@ -11,7 +11,7 @@ export type { BpfObject, PrintfLayout, MapSpec } from './codegen/object.ts';
 export { LiveKernelEnvironment } from './runtime/kernel-env.ts';
 export { checkPrivileges } from './runtime/privileges.ts';
 export { Session } from './runtime/session.ts';
-export type { EventSink, MapEntry, MapValue, Scalar } from './runtime/events.ts';
+export type { EventSink, Histogram, MapEntry, MapValue, Scalar, Stats } from './runtime/events.ts';
 export { compilePrintf, type FormatRecord } from './runtime/output/printf.ts';
 export { formatMap, formatUserMap, formatExitMaps } from './runtime/output/maps.ts';
 export { OutputWriter } from './runtime/output/writer.ts';

@@ -15,6 +15,8 @@ export interface CliOptions {
   readonly dump: boolean;
   readonly verbose: boolean;
   readonly quiet: boolean;
+  /** `-c CMD`: run CMD with probes attached, end when it exits; `cpid` is its pid. */
+  readonly command?: string;
   /** What diagnostics call an inline program (default `stdin`, as bpftrace does). */
   readonly sourceName?: string;
 }
@@ -35,10 +37,11 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     .usage('[options] [FILE|-] [ARGS...]')
     .description('Trace the kernel with a bpftrace script, compiled to eBPF by TypeScript.')
     .option('-e <program>', 'the script to run, given inline')
-    .option('-l', 'list tracepoints (matching the glob in the first argument, e.g. \'tracepoint:syscalls:*open*\')')
+    .option('-l', 'list tracepoints (matching the glob in the first argument, e.g. \'tracepoint:syscalls:*open*\'), or a binary\'s functions (\'uprobe:/bin/bash:read*\')')
     .option('-d, --dump-bpf', 'print the generated BPF programs and maps, and exit without loading')
     .option('-v, --verbose', 'print notices and program sizes')
     .option('-q, --quiet', 'do not print the "Attaching N probes..." line')
+    .option('-c <command>', 'run COMMAND once the probes are attached and end when it exits (cpid is its pid)')
     .option('--repl', 'interactive mode (the default when no program is given on a terminal)')
     .version(VERSION, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'print this help')
@@ -67,7 +70,7 @@ Examples:
     }
     throw e;
   }
-  const o = program.opts<{ e?: string; l?: boolean; dumpBpf?: boolean; verbose?: boolean; quiet?: boolean; repl?: boolean }>();
+  const o = program.opts<{ e?: string; l?: boolean; dumpBpf?: boolean; verbose?: boolean; quiet?: boolean; repl?: boolean; c?: string }>();
   const rest = program.args;
   if (o.l) return { kind: 'list', options: { pattern: rest[0] } };
   if (o.repl || (o.e === undefined && rest.length === 0 && process.stdin.isTTY)) {
@@ -86,6 +89,6 @@ Examples:
   }
   return {
     kind: 'run',
-    options: { source, positionals, dump: !!o.dumpBpf, verbose: !!o.verbose, quiet: !!o.quiet },
+    options: { source, positionals, dump: !!o.dumpBpf, verbose: !!o.verbose, quiet: !!o.quiet, ...(o.c !== undefined ? { command: o.c } : {}) },
   };
 }

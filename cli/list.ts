@@ -3,6 +3,7 @@
 // has (kprobes may be compiled out).
 import { LiveKernelEnvironment } from '../runtime/kernel-env.ts';
 import { checkPrivileges } from '../runtime/privileges.ts';
+import { lookupUserBinary } from '../runtime/user-binary.ts';
 import type { OutputWriter } from '../runtime/output/writer.ts';
 import type { ListOptions } from './args.ts';
 import { UserError } from './errors.ts';
@@ -11,6 +12,8 @@ import { UserError } from './errors.ts';
 export function listProbes(opts: ListOptions, out: OutputWriter): number {
   const denied = checkPrivileges();
   if (denied) throw new UserError(denied);
+  const user = /^(u|uprobe|ur|uretprobe):([^:]+):(.*)$/.exec(opts.pattern ?? '');
+  if (user) return listUserFunctions(user[1]!.startsWith('ur') ? 'uretprobe' : 'uprobe', user[2]!, user[3]!, out);
   const match = matcher(opts.pattern);
   const names = new LiveKernelEnvironment()
     .listTracepoints('*', '*')
@@ -18,6 +21,16 @@ export function listProbes(opts: ListOptions, out: OutputWriter): number {
     .filter(match)
     .sort();
   for (const n of names) out.write(`${n}\n`);
+  return 0;
+}
+
+/** `-l 'uprobe:BIN:GLOB'`: the functions of a binary or library, `uprobe:PATH:NAME` each, sorted. */
+function listUserFunctions(provider: string, target: string, glob: string, out: OutputWriter): number {
+  const bin = lookupUserBinary(target);
+  if (bin.kind === 'error') throw new UserError(bin.message);
+  const re = new RegExp(`^${(glob || '*').replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  const names = bin.functions.filter((f) => re.test(f.name)).map((f) => f.name).sort();
+  for (const n of names) out.write(`${provider}:${bin.path}:${n}\n`);
   return 0;
 }
 

@@ -16,6 +16,7 @@ import { lostEventsMessage, TextSink } from '../runtime/output/text-sink.ts';
 import { OutputWriter } from '../runtime/output/writer.ts';
 import { checkPrivileges } from '../runtime/privileges.ts';
 import { Session } from '../runtime/session.ts';
+import { ChildCommand, splitCommand } from '../runtime/child.ts';
 import type { CliOptions } from './args.ts';
 import { UserError, writeErr } from './errors.ts';
 
@@ -65,9 +66,12 @@ function withSource<T>(source: SourceFile, f: () => T): T {
 }
 
 /** Semantic analysis and codegen; prints warnings and attach notices on stderr. */
-export function compile(source: SourceFile, program: Program, opts: Pick<CliOptions, 'positionals' | 'verbose'>): Compiled {
+export function compile(source: SourceFile, program: Program, opts: Pick<CliOptions, 'positionals' | 'verbose' | 'command'>): Compiled {
   return withSource(source, () => {
-    const { checked, warnings } = analyze(program, new LiveKernelEnvironment(), { positionals: opts.positionals });
+    const { checked, warnings } = analyze(program, new LiveKernelEnvironment(), {
+      positionals: opts.positionals,
+      ...(opts.command !== undefined ? { hasChild: true } : {}),
+    });
     if (warnings.length > 0) writeErr(formatDiagnostics(warnings, source) + '\n');
     const notices = new Set<string>();
     for (const p of checked.probes) for (const a of p.attaches) if (a.notice) notices.add(a.notice);
@@ -98,8 +102,12 @@ async function execute(obj: BpfObject, opts: CliOptions, out: OutputWriter, sour
   let finish: (() => void) | undefined;
   const ended = new Promise<void>((resolve) => (finish = resolve));
   const onSignal = (): void => finish!();
+  let child: ChildCommand | undefined;
   try {
-    session = withSource(source, () => Session.open(obj));
+    // -c: the child exists (stopped before CMD runs) first, so `cpid` is known to BEGIN.
+    if (opts.command !== undefined) child = await startChild(opts.command);
+    const cpid = child?.pid;
+    session = withSource(source, () => Session.open(obj, cpid !== undefined ? { cpid } : {}));
     const s = session;
     const sink = new TextSink(obj, out, s, () => finish!());
     // A reader that goes away (`| head`) ends the run like Ctrl-C does.
@@ -116,6 +124,13 @@ async function execute(obj: BpfObject, opts: CliOptions, out: OutputWriter, sour
       out.flush();
     }
     s.start(sink);
+    if (child) {
+      // BEGIN's output comes before anything the command prints.
+      s.drain();
+      out.flush();
+      void child.exited.then(() => finish!());
+      child.release();
+    }
     await ended;
     s.drain();
     withSource(source, () => s.runEnd());
@@ -132,7 +147,16 @@ async function execute(obj: BpfObject, opts: CliOptions, out: OutputWriter, sour
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    child?.kill();
     session?.close();
     out.flush();
+  }
+}
+
+async function startChild(command: string): Promise<ChildCommand> {
+  try {
+    return await ChildCommand.spawn(splitCommand(command));
+  } catch (e) {
+    throw new UserError(`-c: ${(e as Error).message}`);
   }
 }

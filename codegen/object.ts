@@ -40,10 +40,17 @@ export interface MapSpec {
   readonly user?: {
     readonly info: MapInfo;
     readonly keyLayout: readonly FieldLayout[];
+    /**
+     * hist()/lhist() maps: each entry is one bucket of one user key. The kernel key is the
+     * user key fields (keyLayout) followed by a u64 bucket index at this offset; the value is
+     * a per-CPU u64 count. The runtime regroups the rows under their user key.
+     */
+    readonly bucketOffset?: number;
   };
 }
 
-export type ProgType = 'tracepoint' | 'kprobe' | 'perf_event' | 'raw_tracepoint';
+/** `tracing`: fentry/fexit (BPF_PROG_TYPE_TRACING); the runtime sets the attach type and BTF id. */
+export type ProgType = 'tracepoint' | 'kprobe' | 'perf_event' | 'raw_tracepoint' | 'tracing';
 
 export interface ProgramSpec {
   /** Kernel-visible name (at most 15 chars; the runtime truncates if needed). */

@@ -3,7 +3,7 @@
 // lang/ and codegen/.
 import type { AttachPoint, Call, Expr, FieldAccess, MapAccess, Probe, Program, ScratchVar } from './ast.ts';
 import type { Span } from './source.ts';
-import type { TracepointField, TracepointFormat } from './env.ts';
+import type { KernelValue, TracepointField, TracepointFormat } from './env.ts';
 import type { Type } from './types.ts';
 
 /** Where a probe attaches, after aliases, wildcards and kernel fallbacks are resolved. */
@@ -15,10 +15,11 @@ export type ResolvedAttach =
       readonly format: TracepointFormat;
       /**
        * Set when a `kprobe:sys_NAME`/`kretprobe:sys_NAME` was redirected to
-       * syscalls:sys_enter_NAME/sys_exit_NAME because the kernel has no kprobes. Then argN reads
+       * syscalls:sys_enter_NAME/sys_exit_NAME because the kernel has no kprobes (or an
+       * fentry/fexit one because it cannot run tracing programs). Then argN reads
        * the syscall's Nth argument (record offset 16 + 8N) and retval the `ret` field.
        */
-      readonly fallbackFrom?: { readonly provider: 'kprobe' | 'kretprobe'; readonly fn: string };
+      readonly fallbackFrom?: { readonly provider: 'kprobe' | 'kretprobe' | 'fentry' | 'fexit'; readonly fn: string };
     }
   | {
       readonly kind: 'kprobe';
@@ -37,8 +38,29 @@ export type ResolvedAttach =
       readonly offset: number;
       readonly ret: boolean;
     }
+  | {
+      /** fentry/fexit: a BPF_PROG_TYPE_TRACING program on a kernel function's BTF id. Its ctx is
+       *  an array of u64 slots: the parameters, then in fexit the return value. */
+      readonly kind: 'fentry';
+      readonly fn: string;
+      readonly btfId: number;
+      /** fexit (true) or fentry. */
+      readonly ret: boolean;
+      /** The parameters with the ctx offset each is read from: 8 bytes per slot, and a struct
+       *  passed by value takes as many slots as it has 8-byte words. */
+      readonly params: readonly FentryParam[];
+      readonly returns: KernelValue;
+      /** ctx offset of the return value (fexit): right after the parameters' slots. */
+      readonly retOffset: number;
+    }
   | { readonly kind: 'interval'; readonly periodNs: bigint }
   | { readonly kind: 'profile'; readonly hz: number };
+
+/** A parameter of an fentry/fexit function and where the program's ctx holds it. */
+export interface FentryParam extends KernelValue {
+  readonly name: string;
+  readonly offset: number;
+}
 
 export interface CheckedAttach {
   readonly attachPoint: AttachPoint;
@@ -98,9 +120,11 @@ export interface PrintfInfo {
   readonly argTypes: readonly Type[];
 }
 
-/** How a field access resolved. */
+/** How a field access resolved: a tracepoint record field, or (`kind: 'funcArg'`) a parameter of
+ *  an fentry/fexit function, described as the field of the ctx slot it is read from (its
+ *  FentryParam.offset, the parameter's size and signedness). */
 export interface FieldInfo {
-  readonly kind: 'tracepoint';
+  readonly kind: 'tracepoint' | 'funcArg';
   readonly field: TracepointField;
 }
 

@@ -46,6 +46,30 @@ export type UserBinaryLookup =
     }
   | { readonly kind: 'error'; readonly message: string; readonly hint?: string };
 
+/** What a kernel function's parameter or return value is, from BTF (typedefs and qualifiers
+ *  looked through): integers (incl. enums, bool, char) by size and signedness, pointers, or a
+ *  value tsbpf cannot read (a struct passed by value, a float). */
+export type KernelValueShape =
+  | { readonly kind: 'int'; readonly size: number; readonly signed: boolean }
+  | { readonly kind: 'pointer' }
+  | { readonly kind: 'void' }
+  | { readonly kind: 'other'; readonly size: number };
+
+export interface KernelValue {
+  /** The C type as declared, e.g. `const char *`, `size_t`, `struct file *`. */
+  readonly cType: string;
+  readonly shape: KernelValueShape;
+}
+
+/** A kernel function's signature from BTF (/sys/kernel/btf/vmlinux), for fentry/fexit probes. */
+export interface KernelFunction {
+  readonly name: string;
+  /** The BTF id of the FUNC: BPF_PROG_LOAD's attach_btf_id. */
+  readonly btfId: number;
+  readonly params: readonly (KernelValue & { readonly name: string })[];
+  readonly returns: KernelValue;
+}
+
 export interface KernelEnvironment {
   /** The format of tracepoint CAT:EVENT, or undefined if the kernel has no such tracepoint. */
   tracepointFormat(category: string, event: string): TracepointFormat | undefined;
@@ -61,4 +85,12 @@ export interface KernelEnvironment {
    * Optional: an environment without it cannot resolve uprobes.
    */
   resolveUserBinary?(target: string): UserBinaryLookup;
+  /**
+   * Whether the kernel can load and attach fentry/fexit (BPF_PROG_TYPE_TRACING) programs.
+   * Optional: absent means no.
+   */
+  readonly hasFentry?: boolean;
+  /** The BTF signature of kernel function `name`, or undefined if the kernel's BTF has no such
+   *  function (or there is no BTF). Optional: absent means no BTF. */
+  kernelFunction?(name: string): KernelFunction | undefined;
 }

@@ -21,7 +21,14 @@ export interface VoidType {
   readonly kind: 'void';
 }
 
-export type AggFn = 'count' | 'sum' | 'min' | 'max' | 'avg';
+export type AggFn = 'count' | 'sum' | 'min' | 'max' | 'avg' | 'hist' | 'lhist' | 'stats';
+
+/** lhist()'s compile-time bounds: min >= 0, max > min, step >= 1, (max - min) / step <= 1000. */
+export interface LinearBounds {
+  readonly min: number;
+  readonly max: number;
+  readonly step: number;
+}
 
 /**
  * The value of a map that is written only by an aggregation call (`@x = count()`). Stored
@@ -32,6 +39,20 @@ export interface AggType {
   readonly kind: 'agg';
   readonly fn: AggFn;
   readonly signed: boolean;
+  /** lhist only. */
+  readonly linear?: LinearBounds;
+}
+
+/** Buckets of a log2 hist(): (..., 0), [0], [1], then [2^k, 2^(k+1)) for k = 1..62. */
+export const HIST_BUCKETS = 65;
+
+/**
+ * Buckets of an lhist(): the underflow bucket 0, (max - min) / step linear buckets, and the
+ * overflow bucket. As in bpftrace, a value v with min <= v <= max goes to 1 + (v - min) / step,
+ * which is the overflow bucket for v = max when step divides the range.
+ */
+export function linearBuckets(b: LinearBounds): number {
+  return Math.floor((b.max - b.min) / b.step) + 2;
 }
 
 export type Type = IntType | StringType | VoidType | AggType;
@@ -79,8 +100,9 @@ export function sizeOf(t: Type): number {
       return 0;
     case 'agg':
       // Per CPU: count and sum keep one 64-bit word; avg keeps (sum, count); min and max keep
-      // (value, set) so a CPU that never saw the map does not contribute a 0.
-      return t.fn === 'count' || t.fn === 'sum' ? 8 : 16;
+      // (value, set) so a CPU that never saw the map does not contribute a 0; stats keeps
+      // (total, count) like avg; hist/lhist keep one count per (key, bucket) entry.
+      return t.fn === 'count' || t.fn === 'sum' || t.fn === 'hist' || t.fn === 'lhist' ? 8 : 16;
   }
 }
 

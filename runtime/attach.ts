@@ -2,8 +2,9 @@
 // its fd detaches the program, so an Attachment is just the fds to close.
 import type { ResolvedAttach } from '../lang/checked.ts';
 import { onlineCpus } from './cpus.ts';
+import { rawTracepointOpen } from './bpf-syscall.ts';
 import { closeFd } from './libc.ts';
-import { enable, openCpuClockFreq, openCpuClockPeriod, openKprobe, openTracepoint, setBpf } from './perf-event.ts';
+import { enable, openCpuClockFreq, openCpuClockPeriod, openKprobe, openTracepoint, openUprobe, setBpf } from './perf-event.ts';
 
 export interface Attachment {
   /** The perf event fds holding the program (for tests and diagnostics). */
@@ -22,14 +23,24 @@ class PerfAttachment implements Attachment {
   }
 }
 
+export interface AttachOptions {
+  /** Limit uprobes to this process (default: every process, as bpftrace 0.17 does even with -c). */
+  readonly pid?: number;
+}
+
 /** Attaches program `progFd` where `resolved` says. BEGIN/END are not attachable: they run
  *  once through BPF_PROG_TEST_RUN. */
-export function attachProgram(progFd: number, resolved: ResolvedAttach): Attachment {
+export function attachProgram(progFd: number, resolved: ResolvedAttach, opts: AttachOptions = {}): Attachment {
   switch (resolved.kind) {
     case 'tracepoint':
       return bindAll(progFd, [() => openTracepoint(resolved.format.id)]);
     case 'kprobe':
       return bindAll(progFd, [() => openKprobe(resolved.fn, resolved.offset, resolved.ret)]);
+    case 'uprobe':
+      return bindAll(progFd, [() => openUprobe(resolved.path, resolved.offset, resolved.ret, opts.pid ?? -1)]);
+    case 'fentry':
+      // The program was loaded for its function (attach_btf_id); the link fd holds it there.
+      return new PerfAttachment([rawTracepointOpen(progFd)]);
     case 'interval':
       // One CPU only: an interval probe fires once per period, not once per CPU.
       return bindAll(progFd, [() => openCpuClockPeriod(resolved.periodNs, 0)]);

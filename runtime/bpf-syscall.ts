@@ -12,13 +12,18 @@ const enum Cmd {
   MapGetNextKey = 4,
   ProgLoad = 5,
   ProgTestRun = 10,
+  RawTracepointOpen = 17,
 }
 
 export type BpfMapKind = 'hash' | 'array' | 'percpu_hash' | 'percpu_array' | 'ringbuf';
 const MAP_TYPE: Record<BpfMapKind, number> = { hash: 1, array: 2, percpu_hash: 5, percpu_array: 6, ringbuf: 27 };
 
-export type BpfProgType = 'kprobe' | 'tracepoint' | 'perf_event' | 'raw_tracepoint';
-const PROG_TYPE: Record<BpfProgType, number> = { kprobe: 2, tracepoint: 5, perf_event: 7, raw_tracepoint: 17 };
+export type BpfProgType = 'kprobe' | 'tracepoint' | 'perf_event' | 'raw_tracepoint' | 'tracing';
+const PROG_TYPE: Record<BpfProgType, number> = { kprobe: 2, tracepoint: 5, perf_event: 7, raw_tracepoint: 17, tracing: 26 };
+
+/** enum bpf_attach_type values for BPF_PROG_LOAD's expected_attach_type. */
+export const BPF_TRACE_FENTRY = 24;
+export const BPF_TRACE_FEXIT = 25;
 
 /** Update flags for mapUpdate. */
 export const BPF_ANY = 0;
@@ -108,6 +113,9 @@ export interface ProgLoadOptions {
   readonly name?: string;
   /** Verifier log level for the first attempt (0: none; on failure we retry at level 1). */
   readonly logLevel?: number;
+  /** For tracing programs: BPF_TRACE_FENTRY/FEXIT and the vmlinux BTF id of the function. */
+  readonly expectedAttachType?: number;
+  readonly attachBtfId?: number;
 }
 
 /** The verifier (or the kernel) refused a program. */
@@ -152,6 +160,8 @@ function tryLoad(o: ProgLoadOptions, logLevel: number): { fd: number; errno: num
     a.writeBigUInt64LE(addressOf(log), 32);
   }
   if (o.name) a.write(kernelObjectName(o.name), 48, 'latin1');
+  if (o.expectedAttachType !== undefined) a.writeUInt32LE(o.expectedAttachType, 68);
+  if (o.attachBtfId !== undefined) a.writeUInt32LE(o.attachBtfId, 108);
   const fd = bpf(Cmd.ProgLoad, a);
   const errno = fd < 0 ? lastErrno() : 0;
   let text = '';
@@ -172,6 +182,16 @@ export function progTestRun(fd: number, ctxIn?: Buffer): number {
   }
   if (bpf(Cmd.ProgTestRun, a) !== 0) throw new SyscallError('running program (BPF_PROG_TEST_RUN)', lastErrno());
   return a.readUInt32LE(4);
+}
+
+/** BPF_RAW_TRACEPOINT_OPEN without a name: attaches a loaded fentry/fexit program to the
+ *  function it was loaded for. Returns the link fd; closing it detaches. */
+export function rawTracepointOpen(progFd: number): number {
+  const a = Buffer.alloc(16);
+  a.writeUInt32LE(progFd, 8);
+  const fd = bpf(Cmd.RawTracepointOpen, a);
+  if (fd < 0) throw new SyscallError('attaching tracing program (BPF_RAW_TRACEPOINT_OPEN)', lastErrno());
+  return fd;
 }
 
 export { closeFd };

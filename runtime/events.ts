@@ -9,9 +9,25 @@ export type Scalar = bigint | string;
  * A map value with per-CPU copies already folded:
  * - plain int/string values as they are;
  * - count/sum: the total; min/max: the min/max over CPUs that saw the map;
- * - avg: sum and count, so the printer can divide as bpftrace does.
+ * - avg: sum and count, so the printer can divide as bpftrace does;
+ * - hist/lhist: a Histogram; stats: count and total.
  */
-export type MapValue = Scalar | { readonly sum: bigint; readonly count: bigint };
+export type MapValue = Scalar | { readonly sum: bigint; readonly count: bigint } | Histogram | Stats;
+
+/**
+ * A hist()/lhist() value of one key: the count of every bucket, index as the kernel computes it
+ * (hist: 0 = negative, 1 = [0], 2 = [1], k + 2 = [2^k, 2^(k+1)); lhist: 0 = below min, last =
+ * max and above). Always HIST_BUCKETS or linearBuckets(bounds) long (lang/types.ts).
+ */
+export interface Histogram {
+  readonly buckets: readonly bigint[];
+}
+
+/** A stats() value: how many values were seen and their int64 total. */
+export interface Stats {
+  readonly count: bigint;
+  readonly total: bigint;
+}
 
 export interface MapEntry {
   /** One Scalar per key; empty for a scalar map (`@x`). */

@@ -2,15 +2,22 @@
 // kprobe support from sysfs/tracefs, symbols from /proc/kallsyms. Everything is read on first
 // use and cached for the life of the instance.
 import { readFileSync } from 'node:fs';
-import type { KernelEnvironment, TracepointFormat } from '../lang/env.ts';
+import type { KernelEnvironment, KernelFunction, TracepointFormat, UserBinaryLookup } from '../lang/env.ts';
+import { Btf } from './btf.ts';
+import { canRunTracingPrograms, kernelFunctionFromBtf } from './fentry-support.ts';
 import { hasKprobePmu } from './perf-event.ts';
 import { locateTracefs, Tracefs } from './tracefs.ts';
+import { defaultLookupSources, lookupUserBinary, type LookupSources } from './user-binary.ts';
 
 export class LiveKernelEnvironment implements KernelEnvironment {
   private tracefsCache: Tracefs | undefined;
   private readonly formats = new Map<string, TracepointFormat | undefined>();
   private kprobes: boolean | undefined;
   private symbols: Set<string> | null | undefined;
+  private readonly binaries = new Map<string, UserBinaryLookup>();
+  private lookupSources: LookupSources | undefined;
+  private btfCache: Btf | null | undefined;
+  private fentry: boolean | undefined;
 
   /** `tracefsRoot` overrides where tracefs is looked for (tests); by default it is located or mounted. */
   constructor(private readonly tracefsRoot?: string) {}
@@ -38,6 +45,38 @@ export class LiveKernelEnvironment implements KernelEnvironment {
   kernelSymbolExists(name: string): boolean | undefined {
     if (this.symbols === undefined) this.symbols = readFunctionSymbols();
     return this.symbols === null ? undefined : this.symbols.has(name);
+  }
+
+  /** vmlinux BTF, read on first use (only scripts with fentry/fexit probes need it). */
+  private get btf(): Btf | undefined {
+    if (this.btfCache === undefined) {
+      try {
+        this.btfCache = Btf.readVmlinux() ?? null;
+      } catch {
+        this.btfCache = null; // unreadable BTF: as if there were none
+      }
+    }
+    return this.btfCache ?? undefined;
+  }
+
+  get hasFentry(): boolean {
+    this.fentry ??= canRunTracingPrograms(this.btf);
+    return this.fentry;
+  }
+
+  kernelFunction(name: string): KernelFunction | undefined {
+    const btf = this.btf;
+    return btf ? kernelFunctionFromBtf(btf, name) : undefined;
+  }
+
+  resolveUserBinary(target: string): UserBinaryLookup {
+    let found = this.binaries.get(target);
+    if (!found) {
+      this.lookupSources ??= defaultLookupSources();
+      found = lookupUserBinary(target, this.lookupSources);
+      this.binaries.set(target, found);
+    }
+    return found;
   }
 }
 

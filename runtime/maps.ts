@@ -2,7 +2,7 @@
 // values (runtime/events.ts) according to the map's types. Per-CPU values arrive as one copy per
 // possible CPU, each padded to 8 bytes; aggregations are folded here so printers never see CPUs.
 import type { MapSpec } from '../codegen/object.ts';
-import type { AggType, IntType, Type } from '../lang/types.ts';
+import { HIST_BUCKETS, linearBuckets, type AggType, type IntType, type Type } from '../lang/types.ts';
 import { mapDelete, mapGetNextKey, mapLookup, mapUpdate } from './bpf-syscall.ts';
 import type { MapEntry, MapValue, Scalar } from './events.ts';
 
@@ -47,11 +47,34 @@ export function readRawEntries(fd: number, keySize: number, valueBytes: number):
   return out;
 }
 
-/** All entries of user map `spec` (held in `fd`), decoded. */
+/** All entries of user map `spec` (held in `fd`), decoded; hist/lhist rows grouped by key. */
 export function readMapEntries(fd: number, spec: MapSpec, possibleCpus: number): MapEntry[] {
-  return readRawEntries(fd, spec.keySize, lookupValueSize(spec, possibleCpus)).map((e) =>
-    decodeMapEntry(spec, e.key, e.value, possibleCpus),
-  );
+  return decodeMapEntries(spec, readRawEntries(fd, spec.keySize, lookupValueSize(spec, possibleCpus)), possibleCpus);
+}
+
+/** Decodes raw entries of a user map; a hist/lhist map's (key, bucket) rows become one
+ *  Histogram per user key, in the order each key first appears. */
+export function decodeMapEntries(spec: MapSpec, raw: readonly RawEntry[], possibleCpus: number): MapEntry[] {
+  const user = spec.user;
+  const bucketOffset = user?.bucketOffset;
+  if (!user || bucketOffset === undefined || user.info.value.kind !== 'agg') {
+    return raw.map((e) => decodeMapEntry(spec, e.key, e.value, possibleCpus));
+  }
+  const t = user.info.value;
+  const size = t.linear ? linearBuckets(t.linear) : HIST_BUCKETS;
+  const groups = new Map<string, { keys: readonly Scalar[]; buckets: bigint[] }>();
+  for (const e of raw) {
+    const row = decodeMapEntry(spec, e.key, e.value, possibleCpus);
+    const id = e.key.subarray(0, bucketOffset).toString('hex');
+    let group = groups.get(id);
+    if (!group) {
+      group = { keys: row.keys, buckets: new Array<bigint>(size).fill(0n) };
+      groups.set(id, group);
+    }
+    const bucket = e.key.readBigUInt64LE(bucketOffset);
+    if (bucket < BigInt(size)) group.buckets[Number(bucket)]! += row.value as bigint;
+  }
+  return [...groups.values()].map((gr) => ({ keys: gr.keys, value: { buckets: gr.buckets } }));
 }
 
 /** Empties a map: deletes every key of a hash map, zeroes every element of an array map. */
@@ -83,7 +106,10 @@ function foldAgg(t: AggType, value: Buffer, copies: number, stride: number): Map
   const wrap = (n: bigint, signed: boolean) => (signed ? BigInt.asIntN(64, n) : BigInt.asUintN(64, n));
   switch (t.fn) {
     case 'count':
+    case 'hist':
+    case 'lhist':
     case 'sum': {
+      // hist/lhist: the count of one (key, bucket) row; decodeMapEntries groups the rows.
       const signed = t.fn === 'sum' && t.signed;
       let total = 0n;
       for (let c = 0; c < copies; c++) total += word(c, 0, signed);
@@ -108,6 +134,16 @@ function foldAgg(t: AggType, value: Buffer, copies: number, stride: number): Map
         count += word(c, 8, false);
       }
       return { sum: wrap(sum, t.signed), count: BigInt.asUintN(64, count) };
+    }
+    case 'stats': {
+      // Same (total, count) words as avg; bpftrace prints the total as an int64 whatever the argument.
+      let total = 0n;
+      let count = 0n;
+      for (let c = 0; c < copies; c++) {
+        total += word(c, 0, false);
+        count += word(c, 8, false);
+      }
+      return { count: BigInt.asUintN(64, count), total: BigInt.asIntN(64, total) };
     }
   }
 }

@@ -93,6 +93,34 @@ export function openKprobe(fn: string, offset: number, ret: boolean): number {
   return fd;
 }
 
+const UPROBE_PMU = '/sys/bus/event_source/devices/uprobe';
+
+/** The bit of attr.config that selects a return probe, from the PMU's `format/retprobe` (`config:N`). */
+function retprobeBit(pmu: string): bigint {
+  const m = /config:(\d+)/.exec(readFileSync(`${pmu}/format/retprobe`, 'utf8'));
+  return 1n << BigInt(m ? Number(m[1]) : 0);
+}
+
+/**
+ * A uprobe or uretprobe at file offset `offset` of `path`, through the uprobe PMU (no tracefs
+ * entry to clean up). `pid` -1 fires in every process; a pid limits it to that process.
+ */
+export function openUprobe(path: string, offset: number, ret: boolean, pid = -1): number {
+  let type: number;
+  try {
+    type = Number(readFileSync(`${UPROBE_PMU}/type`, 'utf8').trim());
+  } catch {
+    throw new Error('this kernel has no uprobe PMU (/sys/bus/event_source/devices/uprobe): CONFIG_UPROBE_EVENTS is off');
+  }
+  const config = ret ? retprobeBit(UPROBE_PMU) : 0n;
+  const name = Buffer.from(`${path}\0`, 'utf8');
+  const what = `${ret ? 'uretprobe' : 'uprobe'} ${path}+0x${offset.toString(16)}`;
+  // pid -1 needs a cpu; a pid follows its task on every cpu.
+  const fd = open(what, { type, config, sample: 1n, config1: addressOf(name), config2: BigInt(offset) }, pid, pid === -1 ? 0 : -1);
+  name.readUInt8(0); // keep `name` alive until the call has returned
+  return fd;
+}
+
 /** PERF_EVENT_IOC_SET_BPF: run program `progFd` on each event. */
 export function setBpf(perfFd: number, progFd: number): void {
   if (libc().ioctl(perfFd, IOC_SET_BPF, 'int', progFd) !== 0) throw new SyscallError('attaching program (PERF_EVENT_IOC_SET_BPF)', lastErrno());

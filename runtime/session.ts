@@ -6,6 +6,7 @@ import { encodeProgram } from '../codegen/encode.ts';
 import {
   EVENT_HEADER_SIZE,
   EventKind,
+  GLOBALS_CPID,
   GLOBALS_SIZE,
   GLOBALS_START_NS,
   type BpfObject,
@@ -15,7 +16,7 @@ import {
 } from '../codegen/object.ts';
 import { CompileError } from '../lang/diagnostics.ts';
 import { attachProgram, type Attachment } from './attach.ts';
-import { LoadError, mapCreate, mapLookup, mapUpdate, progLoad, progTestRun } from './bpf-syscall.ts';
+import { BPF_TRACE_FENTRY, BPF_TRACE_FEXIT, LoadError, mapCreate, mapLookup, mapUpdate, progLoad, progTestRun } from './bpf-syscall.ts';
 import { possibleCpuCount } from './cpus.ts';
 import type { EventSink, MapEntry } from './events.ts';
 import { closeFd, SyscallError } from './libc.ts';
@@ -27,6 +28,8 @@ import { loadErrorDiagnostic } from './verifier.ts';
 export interface SessionOptions {
   /** Verifier log level for the first load attempt (default 0; a rejection is retried at 1). */
   readonly logLevel?: number;
+  /** The pid of the -c command, for `cpid` (written to the globals before BEGIN). */
+  readonly cpid?: number;
 }
 
 export class Session {
@@ -60,7 +63,7 @@ export class Session {
       for (const spec of obj.maps) mapFds.push(createMap(spec));
       const byName = new Map(obj.maps.map((m, i) => [m.name, mapFds[i]!]));
       obj.maps.forEach((spec, i) => {
-        if (spec.role === 'globals') writeGlobals(mapFds[i]!, spec);
+        if (spec.role === 'globals') writeGlobals(mapFds[i]!, spec, opts.cpid ?? 0);
       });
       const resolve = (name: string): number => {
         const fd = byName.get(name);
@@ -236,21 +239,29 @@ function mapCreateHint(spec: MapSpec, code: string): string {
   return `the kernel refused a ${spec.kind} map of ${spec.keySize}-byte keys and ${spec.valueSize}-byte values`;
 }
 
-function writeGlobals(fd: number, spec: MapSpec): void {
+function writeGlobals(fd: number, spec: MapSpec, cpid: number): void {
   const value = Buffer.alloc(Math.max(spec.valueSize, GLOBALS_SIZE));
   // process.hrtime is CLOCK_MONOTONIC, the clock of bpf_ktime_get_ns.
   value.writeBigUInt64LE(process.hrtime.bigint(), GLOBALS_START_NS);
+  value.writeUInt32LE(cpid, GLOBALS_CPID);
   mapUpdate(fd, Buffer.alloc(spec.keySize), value.subarray(0, spec.valueSize));
 }
 
 function loadProgram(spec: ProgramSpec, license: string, resolve: (name: string) => number, opts: SessionOptions): number {
   const insns = encodeProgram(spec.insns, resolve);
   try {
-    return progLoad({ progType: spec.progType, insns, license, name: spec.name, logLevel: opts.logLevel ?? 0 });
+    return progLoad({ progType: spec.progType, insns, license, name: spec.name, logLevel: opts.logLevel ?? 0, ...tracingTarget(spec) });
   } catch (e) {
     if (e instanceof LoadError) throw new CompileError([loadErrorDiagnostic(spec, e)]);
     throw e;
   }
+}
+
+/** Where an fentry/fexit program must be loaded for: the kernel verifies it against the function. */
+function tracingTarget(spec: ProgramSpec): { expectedAttachType?: number; attachBtfId?: number } {
+  const r = spec.attach.resolved;
+  if (r.kind !== 'fentry') return {};
+  return { expectedAttachType: r.ret ? BPF_TRACE_FEXIT : BPF_TRACE_FENTRY, attachBtfId: r.btfId };
 }
 
 function attachError(spec: ProgramSpec, e: unknown): CompileError {

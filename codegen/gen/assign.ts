@@ -1,9 +1,10 @@
 // Assignments, ++/-- and aggregations: everything that writes a scratch variable or a map.
-import type { AssignOp, AssignStmt, Call, IncDec, MapAccess, ScratchVar } from '../../lang/ast.ts';
+import type { AssignOp, AssignStmt, Call, Expr, IncDec, MapAccess, ScratchVar } from '../../lang/ast.ts';
 import type { AggType, Type } from '../../lang/types.ts';
 import type { Label } from '../asm.ts';
 import { Reg, type AluOp } from '../insn.ts';
 import { alu, imm, ldx, mov, reg, st, stx } from '../ops.ts';
+import { emitHistBucket, emitLinearBucket, histBucket, linearBucket } from './buckets.ts';
 import { fail, immOf, type Gen, type VarSlot } from './context.ts';
 import { applyArith, constInt, evalInt, hold, heldOperand, isSigned, normalize, releaseHeld, storeHeld, storeInt, type Held } from './expr.ts';
 import { keyOf, lookup, update } from './maps-ops.ts';
@@ -21,7 +22,7 @@ function slotOf(g: Gen, v: ScratchVar): VarSlot {
 
 export function assign(g: Gen, s: AssignStmt): void {
   if (s.target.kind === 'ScratchVar') return assignVar(g, s.target, s.op, s);
-  if (s.value.kind === 'Call' && ['count', 'sum', 'min', 'max', 'avg'].includes(s.value.name)) {
+  if (s.value.kind === 'Call' && ['count', 'sum', 'min', 'max', 'avg', 'hist', 'lhist', 'stats'].includes(s.value.name)) {
     if (s.op !== '=') throw fail(`cannot use ${s.op} with ${s.value.name}()`, s.span);
     return aggregate(g, s.target, s.value);
   }
@@ -142,6 +143,7 @@ function aggregate(g: Gen, m: MapAccess, c: Call): void {
   if (agg.kind !== 'agg') throw fail(`internal: ${m.name} is not an aggregation map`, m.span);
   const arg = c.args[0];
   if (agg.fn !== 'count' && !arg) throw fail(`${agg.fn}() needs an argument`, c.span);
+  if (agg.fn === 'hist' || agg.fn === 'lhist') return bucketed(g, m, c, agg, arg!);
   const v: Held = agg.fn === 'count' || !arg ? { kind: 'const', value: 1n } : hold(g, arg);
   const { key } = keyOf(g, m);
   const val = g.stack.alloc(ref.spec.valueSize, m.span, `the value of ${m.name}`);
@@ -159,6 +161,53 @@ function aggregate(g: Gen, m: MapAccess, c: Call): void {
   releaseHeld(g, v);
 }
 
+/**
+ * `@m[k] = hist(v)` / `lhist(v, min, max, step)`: count 1 in the entry (k, bucket of v). The key
+ * is built first (it may call helpers), then v is bucketed straight into the key's bucket field.
+ */
+function bucketed(g: Gen, m: MapAccess, c: Call, agg: AggType, arg: Expr): void {
+  const ref = g.map(m.name, m.span);
+  const bucketOffset = ref.spec.user!.bucketOffset;
+  if (bucketOffset === undefined) throw fail(`internal: ${m.name} has no bucket field`, m.span);
+  const bucketOf = (v: bigint) => (agg.linear ? linearBucket(v, agg.linear) : histBucket(v));
+  // A scalar map's key is the bucket alone: nothing to build, so v can go straight to a register.
+  const scalar = m.keys.length === 0;
+  const c0 = constInt(g, arg);
+  const v: Held | undefined = c0 !== undefined ? { kind: 'const', value: c0 } : scalar ? undefined : hold(g, arg);
+  const key = scalar ? g.stack.alloc(ref.spec.keySize, m.span, `the key of ${m.name}`) : keyOf(g, m).key;
+  g.asm.withSpan(c.span, () => {
+    if (v?.kind === 'const') return g.emit(st(8, Reg.R10, key + bucketOffset, bucketOf(v.value)));
+    const x = g.reg(false, c.span);
+    if (v) {
+      const o = heldOperand(g, v, x);
+      if ('imm' in o || o.reg !== x) g.emit(mov(x, o));
+    } else {
+      evalInt(g, arg, x);
+    }
+    const idx = g.reg(false, c.span);
+    const t = g.reg(false, c.span);
+    if (agg.linear) emitLinearBucket(g, agg.linear, x, idx, t);
+    else emitHistBucket(g, x, idx, t);
+    g.emit(stx(8, Reg.R10, key + bucketOffset, idx));
+    g.free(x);
+    g.free(idx);
+    g.free(t);
+  });
+  if (v) releaseHeld(g, v);
+  const val = g.stack.alloc(8, m.span, `the value of ${m.name}`);
+  lookup(g, ref, key);
+  const miss = g.asm.newLabel('miss');
+  const end = g.asm.newLabel('end');
+  g.asm.jmp('jeq', Reg.R0, imm(0), miss);
+  // Per-CPU: no other CPU writes this copy, so a plain increment is enough.
+  g.asm.withSpan(c.span, () => g.emit(ldx(8, Reg.R1, Reg.R0, 0), alu('add', Reg.R1, imm(1)), stx(8, Reg.R0, 0, Reg.R1)));
+  g.asm.ja(end);
+  g.asm.bind(miss);
+  g.emit(st(8, Reg.R10, val, 1));
+  update(g, ref, key, val);
+  g.asm.bind(end);
+}
+
 /** r0 points at this CPU's value. */
 function updateInPlace(g: Gen, agg: AggType, v: Held, end: Label): void {
   const t = Reg.R1;
@@ -170,6 +219,7 @@ function updateInPlace(g: Gen, agg: AggType, v: Held, end: Label): void {
       applyArith(g, 'add', t, heldOperand(g, v, scratch), false);
       return g.emit(stx(8, Reg.R0, 0, t));
     case 'avg':
+    case 'stats':
       g.emit(ldx(8, t, Reg.R0, 0));
       applyArith(g, 'add', t, heldOperand(g, v, scratch), false);
       g.emit(stx(8, Reg.R0, 0, t), ldx(8, t, Reg.R0, 8), alu('add', t, imm(1)), stx(8, Reg.R0, 8, t));

@@ -5,6 +5,7 @@ import { Reg, type Size } from '../insn.ts';
 import { Helper } from '../helpers.ts';
 import { alu, call, imm, ldMapValue, ldx, mov, reg } from '../ops.ts';
 import { CTX, fail, type Gen } from './context.ts';
+import { fexitRetval, pointerArg } from './fentry.ts';
 import { GLOBALS_MAP } from './maps.ts';
 import { zeroFrom } from './strings.ts';
 
@@ -18,6 +19,14 @@ const SYSCALL_ARGS_AT = 16;
 export function isUserPointerProgram(g: Gen): boolean {
   const kind = g.attach.resolved.kind;
   return kind === 'tracepoint' || kind === 'uprobe';
+}
+
+/** The helper str() reads a pointer with. fentry/fexit parameters may point to user memory
+ *  (`const char __user *`) or kernel memory, and BTF rarely says which: the compat helper picks
+ *  by address, as bpftrace's str() does. */
+export function stringReadHelper(g: Gen): Helper {
+  if (g.attach.resolved.kind === 'fentry') return Helper.probe_read_str;
+  return isUserPointerProgram(g) ? Helper.probe_read_user_str : Helper.probe_read_kernel_str;
 }
 
 function afterCall(g: Gen, dst: Reg): void {
@@ -53,6 +62,7 @@ export function builtinInt(g: Gen, b: Builtin, dst: Reg): void {
       g.emit(call(Helper.get_smp_processor_id));
       return afterCall(g, dst);
     case 'retval':
+      if (g.attach.resolved.kind === 'fentry') return fexitRetval(g, b, dst);
       return g.emit(ldx(8, dst, CTX, retvalOffset(g, b)));
     case 'cpid':
       // The runtime writes the -c child's pid into the globals before BEGIN.
@@ -88,6 +98,7 @@ function field(g: Gen, f: FieldAccess) {
 
 /** dst = args.f for an integer field: a direct load from the tracepoint record. */
 export function fieldInt(g: Gen, f: FieldAccess, dst: Reg): void {
+  if (pointerArg(g, f, dst)) return;
   const fd = field(g, f);
   if (fd.size !== 1 && fd.size !== 2 && fd.size !== 4 && fd.size !== 8) {
     throw fail(`field ${fd.name} of ${fd.size} bytes cannot be read as an integer`, f.span);

@@ -12,6 +12,7 @@ import { alu, imm, ldx, mov, neg, reg, st, stx } from '../ops.ts';
 import { incDec } from './assign.ts';
 import { builtinInt, fieldInt } from './builtins.ts';
 import { CALLEE_SAVED, fail, immOf, type Gen } from './context.ts';
+import { ctxReadCalls } from './fentry.ts';
 import { mapReadInt } from './maps-ops.ts';
 import { strBranch } from './strings.ts';
 
@@ -75,9 +76,9 @@ export function hasCall(g: Gen, e: Expr): boolean {
     case 'ScratchVar':
       return false;
     case 'Builtin':
-      return !/^(arg[0-9]|retval|probe|args)$/.test(e.name);
+      return !/^(arg[0-9]|retval|probe|args)$/.test(e.name) || ctxReadCalls(g, e);
     case 'FieldAccess':
-      return g.typeOf(e).kind === 'string';
+      return g.typeOf(e).kind === 'string' || ctxReadCalls(g, e);
     case 'MapAccess':
     case 'Call':
       return true;

@@ -38,16 +38,23 @@ export function valueSize(info: MapInfo): number {
   return info.value.kind === 'agg' ? sizeOf(info.value) : slotSize(info.value);
 }
 
+/** True for hist()/lhist() maps, whose kernel entries are (user key, bucket) rows. */
+export function isBucketed(info: MapInfo): boolean {
+  return info.value.kind === 'agg' && (info.value.fn === 'hist' || info.value.fn === 'lhist');
+}
+
 export function userMapSpec(info: MapInfo): MapSpec {
   const layout = keyLayout(info.keys);
+  // A bucketed map appends a u64 bucket index to the user key (a scalar map's key is just it).
+  const bucketOffset = isBucketed(info) ? (info.keys.length === 0 ? 0 : layout.size) : undefined;
   return {
     name: info.name,
     role: 'user',
     kind: info.value.kind === 'agg' ? 'percpu_hash' : 'hash',
-    keySize: layout.size,
+    keySize: bucketOffset === undefined ? layout.size : bucketOffset + 8,
     valueSize: valueSize(info),
     maxEntries: USER_MAP_ENTRIES,
-    user: { info, keyLayout: layout.fields },
+    user: { info, keyLayout: layout.fields, ...(bucketOffset === undefined ? {} : { bucketOffset }) },
   };
 }
 

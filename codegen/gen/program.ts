@@ -23,6 +23,8 @@ export function progType(a: CheckedAttach): ProgType {
     case 'kprobe':
     case 'uprobe': // uprobes run kprobe programs (ctx is pt_regs)
       return 'kprobe';
+    case 'fentry':
+      return 'tracing';
     case 'interval':
     case 'profile':
       return 'perf_event';
@@ -49,6 +51,9 @@ export function progName(a: CheckedAttach): string {
       break;
     case 'uprobe':
       name = `${r.ret ? 'uretprobe' : 'uprobe'}_${r.fn}`;
+      break;
+    case 'fentry':
+      name = `${r.ret ? 'fexit' : 'fentry'}_${r.fn}`;
       break;
     case 'interval':
     case 'profile':

@@ -6,7 +6,7 @@ import type { Label } from '../asm.ts';
 import { Reg } from '../insn.ts';
 import { Helper } from '../helpers.ts';
 import { alu, call, imm, ldImm64, ldx, mov, reg, st, stx } from '../ops.ts';
-import { fieldStr, isUserPointerProgram } from './builtins.ts';
+import { fieldStr, stringReadHelper } from './builtins.ts';
 import { fail, immOf, type Gen } from './context.ts';
 import { branch, constInt, evalInt, hold, heldOperand, releaseHeld } from './expr.ts';
 import { mapReadStr } from './maps-ops.ts';
@@ -179,7 +179,7 @@ function strCall(g: Gen, args: readonly Expr[], off: number, size: number, padde
     releaseHeld(g, p);
   }
   g.emit(mov(Reg.R1, reg(Reg.R10)), alu('add', Reg.R1, imm(off)));
-  g.emit(call(isUserPointerProgram(g) ? Helper.probe_read_user_str : Helper.probe_read_kernel_str));
+  g.emit(call(stringReadHelper(g)));
 }
 
 /** Branch on `a == b` / `a != b` for strings, comparing word by word. */

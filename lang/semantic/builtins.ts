@@ -1,6 +1,7 @@
 // Builtin identifiers (`pid`, `comm`, `arg0`, ...): their types and which probes allow them.
 import type { CheckedAttach } from '../checked.ts';
 import { s64, stringType, u32, u64, type Type } from '../types.ts';
+import { fexitRetvalType } from './fentry.ts';
 import type { ProbeKind } from './probes.ts';
 
 /** What the builtins of one probe depend on. */
@@ -8,6 +9,8 @@ export interface ProbeContext {
   /** Probe kinds as written, one per attach point; undefined where the provider was invalid. */
   readonly kinds: readonly (ProbeKind | undefined)[];
   readonly attaches: readonly CheckedAttach[];
+  /** Whether the run has a `-c CMD` child, which `cpid` names. */
+  readonly hasChild?: boolean;
 }
 
 export type BuiltinResult = { readonly ok: true; readonly type: Type } | { readonly ok: false; readonly message?: string };
@@ -25,7 +28,7 @@ const SIMPLE: ReadonlyMap<string, Type> = new Map<string, Type>([
 
 /** bpftrace builtins tsbpf does not implement yet. */
 const UNSUPPORTED = new Set([
-  'func', 'kstack', 'ustack', 'curtask', 'cgroup', 'rand', 'ctx', 'cpid', 'username', 'usermode',
+  'func', 'kstack', 'ustack', 'curtask', 'cgroup', 'rand', 'ctx', 'username', 'usermode',
   'numaid', 'jiffies', 'ncpus', 'probetype', 'sarg0', 'sarg1', 'sarg2', 'sarg3', 'sarg4', 'sarg5',
   'arg6', 'arg7', 'arg8', 'arg9',
 ]);
@@ -35,10 +38,15 @@ function knownKinds(ctx: ProbeContext): ProbeKind[] {
   return ctx.kinds.every((k) => k !== undefined) ? (ctx.kinds as ProbeKind[]) : [];
 }
 
-function usedHere(ctx: ProbeContext, allowed: ProbeKind): string {
-  const other = knownKinds(ctx).find((k) => k !== allowed);
-  return other === 'begin' || other === 'end' ? other.toUpperCase() : (other ?? allowed);
+function usedHere(ctx: ProbeContext, allowed: readonly ProbeKind[]): string {
+  const other = knownKinds(ctx).find((k) => !allowed.includes(k));
+  return other === 'begin' || other === 'end' ? other.toUpperCase() : (other ?? allowed[0]!);
 }
+
+const ARG_KINDS: readonly ProbeKind[] = ['kprobe', 'uprobe'];
+const RETVAL_KINDS: readonly ProbeKind[] = ['kretprobe', 'uretprobe', 'fexit'];
+const ARGS_KINDS: readonly ProbeKind[] = ['tracepoint', 'fentry', 'fexit'];
+const isFentry = (k: ProbeKind) => k === 'fentry' || k === 'fexit';
 
 /**
  * The type of builtin `name` in a probe, or why it is not available. `ok: false` without a
@@ -48,7 +56,11 @@ export function builtinType(name: string, ctx: ProbeContext): BuiltinResult {
   const simple = SIMPLE.get(name);
   if (simple) return { ok: true, type: simple };
   const kinds = knownKinds(ctx);
-  const only = (kind: ProbeKind): boolean => kinds.length > 0 && kinds.every((k) => k === kind);
+  const only = (...allowed: ProbeKind[]): boolean => kinds.length > 0 && kinds.every((k) => allowed.includes(k));
+  if (name === 'cpid') {
+    if (!ctx.hasChild) return { ok: false, message: 'cpid cannot be used without child command (-c CMD)' };
+    return { ok: true, type: u32 };
+  }
   if (name === 'probe') {
     const longest = Math.max(0, ...ctx.attaches.map((a) => utf8Length(a.probeName)));
     return { ok: true, type: stringType(longest + 1) };
@@ -56,8 +68,9 @@ export function builtinType(name: string, ctx: ProbeContext): BuiltinResult {
   const argN = /^arg([0-5])$/.exec(name);
   if (argN) {
     if (kinds.length === 0) return { ok: false };
-    if (!only('kprobe')) {
-      return { ok: false, message: `The ${name} builtin can only be used with kprobe probes (${usedHere(ctx, 'kprobe')} used here)` };
+    if (!only(...ARG_KINDS)) {
+      const what = kinds.some((k) => k === 'uprobe' || k === 'uretprobe') ? 'kprobe and uprobe' : 'kprobe';
+      return { ok: false, message: `The ${name} builtin can only be used with ${what} probes (${usedHere(ctx, ARG_KINDS)} used here)` };
     }
     const n = Number(argN[1]);
     for (const a of ctx.attaches) {
@@ -76,15 +89,21 @@ export function builtinType(name: string, ctx: ProbeContext): BuiltinResult {
   }
   if (name === 'retval') {
     if (kinds.length === 0) return { ok: false };
-    if (!only('kretprobe')) {
-      return { ok: false, message: `The retval builtin can only be used with kretprobe probes (${usedHere(ctx, 'kretprobe')} used here)` };
+    if (!only(...RETVAL_KINDS)) {
+      const what = kinds.some(isFentry)
+        ? 'kretprobe, uretprobe and fexit'
+        : kinds.some((k) => k === 'uprobe' || k === 'uretprobe') ? 'kretprobe and uretprobe' : 'kretprobe';
+      return { ok: false, message: `The retval builtin can only be used with ${what} probes (${usedHere(ctx, RETVAL_KINDS)} used here)` };
     }
-    return { ok: true, type: s64 };
+    const fexit = fexitRetvalType(ctx.attaches);
+    if (fexit && 'message' in fexit) return { ok: false, message: fexit.message };
+    return { ok: true, type: fexit ?? s64 };
   }
   if (name === 'args') {
     if (kinds.length === 0) return { ok: false };
-    if (!only('tracepoint')) {
-      return { ok: false, message: `The args builtin can only be used with tracepoint probes (${usedHere(ctx, 'tracepoint')} used here)` };
+    if (!only(...ARGS_KINDS)) {
+      const what = kinds.some(isFentry) ? 'tracepoint and fentry/fexit' : 'tracepoint';
+      return { ok: false, message: `The args builtin can only be used with ${what} probes (${usedHere(ctx, ARGS_KINDS)} used here)` };
     }
     // `args` has no value type of its own; FieldAccess resolves `args.f`.
     return { ok: true, type: u64 };

@@ -3,7 +3,7 @@
 import type { Call, Expr, MapAccess } from '../ast.ts';
 import type { PrintfInfo } from '../checked.ts';
 import type { Span } from '../source.ts';
-import { stringType, typeName, voidType, type AggFn, type AggType, type Type } from '../types.ts';
+import { stringType, typeName, voidType, type AggFn, type AggType, type LinearBounds, type Type } from '../types.ts';
 import { INTEGER_CONVERSIONS, parseFormat } from './format.ts';
 import { errorType, isError, kindWord, type Ty } from './tables.ts';
 
@@ -19,20 +19,20 @@ export interface CallContext {
   mapElement(m: MapAccess): Ty;
   /** Checks `@m` given whole to clear()/print()/delete(@m, k): no key check. */
   mapHandle(m: MapAccess): void;
-  /** Checks that `keys` are the keys of map `m` (for delete(@m, k)). */
-  mapKeys(m: MapAccess, keys: readonly Expr[], span: Span): void;
+  /** Checks that `keys` are the keys of map `m` (for delete(@m, k)); the map's value type if known. */
+  mapKeys(m: MapAccess, keys: readonly Expr[], span: Span): Type | undefined;
   addPrintf(make: (id: number) => PrintfInfo): void;
   positional(index: number): string | undefined;
 }
 
-export const AGGREGATIONS: ReadonlySet<string> = new Set<AggFn>(['count', 'sum', 'min', 'max', 'avg']);
+export const AGGREGATIONS: ReadonlySet<string> = new Set<AggFn>(['count', 'sum', 'min', 'max', 'avg', 'hist', 'lhist', 'stats']);
 const STATEMENTS = new Set(['printf', 'exit', 'clear', 'print', 'delete']);
 /** Default (and maximum) string buffer of str(), as bpftrace 0.17's BPFTRACE_STRLEN. */
 export const STR_SIZE = 64;
 
 /** bpftrace functions tsbpf does not implement yet. */
 const UNSUPPORTED = new Set([
-  'hist', 'lhist', 'stats', 'tseries', 'time', 'strftime', 'ksym', 'usym', 'kaddr', 'uaddr', 'ntop', 'pton',
+  'tseries', 'time', 'strftime', 'ksym', 'usym', 'kaddr', 'uaddr', 'ntop', 'pton',
   'join', 'buf', 'cat', 'system', 'signal', 'override', 'reg', 'sizeof', 'offsetof', 'cgroupid', 'cgroup_path',
   'macaddr', 'strncmp', 'strcontains', 'path', 'bswap', 'has_key', 'getopt', 'zero', 'len', 'strerror',
   'kstack', 'ustack', 'errorf', 'warnf', 'unwatch', 'kptr', 'uptr', 'skboutput', 'socket_cookie', 'strlen',
@@ -112,6 +112,9 @@ function checkStatementCall(c: Call, cx: CallContext): boolean {
     }
     return ok;
   };
+  // A hist/lhist key is spread over one kernel entry per bucket.
+  const deletable = (t: Type): boolean =>
+    t.kind === 'agg' && (t.fn === 'hist' || t.fn === 'lhist') ? err(`delete() on a ${t.fn}() map is not supported yet`) : true;
   switch (c.name) {
     case 'printf':
       return checkPrintf(c, cx);
@@ -147,13 +150,16 @@ function checkStatementCall(c: Call, cx: CallContext): boolean {
         for (const a of c.args) cx.expr(a, 'value');
         return err('delete() expects a map to be provided');
       }
-      if (n === 1) return !isError(cx.mapElement(m));
+      if (n === 1) {
+        const t = cx.mapElement(m);
+        return !isError(t) && deletable(t);
+      }
       if (m.keys.length > 0) {
         cx.mapElement(m);
         return err(`delete() takes either a map element or a map and its key: delete(@m[k]) or delete(@m, k) (${n} arguments provided)`);
       }
-      cx.mapKeys(m, c.args.slice(1), c.span);
-      return true;
+      const t = cx.mapKeys(m, c.args.slice(1), c.span);
+      return t === undefined || deletable(t);
     }
   }
   return true;
@@ -211,6 +217,7 @@ export function checkAggregation(c: Call, cx: CallContext): AggType | undefined 
     return { kind: 'agg', fn, signed: false };
   }
   const ts = c.args.map((a) => cx.expr(a, 'value'));
+  if (fn === 'lhist') return checkLhist(c, ts, cx);
   if (c.args.length !== 1) {
     cx.error(`${fn}() requires one argument (${c.args.length} provided)`, c.span);
     return undefined;
@@ -222,4 +229,46 @@ export function checkAggregation(c: Call, cx: CallContext): AggType | undefined 
     return undefined;
   }
   return { kind: 'agg', fn, signed: t.signed };
+}
+
+/** lhist(value, min, max, step): bounds are integer literals, checked as bpftrace 0.17 does. */
+function checkLhist(c: Call, ts: readonly Ty[], cx: CallContext): AggType | undefined {
+  const err = (message: string): undefined => {
+    cx.error(message, c.span);
+    return undefined;
+  };
+  if (c.args.length !== 4) return err(`lhist() requires 4 arguments (${c.args.length} provided)`);
+  if (ts.some(isError)) return undefined;
+  const t = ts[0] as Type;
+  if (t.kind !== 'int') return err(`lhist() only supports integer arguments (${kindWord(t)} provided)`);
+  const bounds: bigint[] = [];
+  for (let i = 1; i < 4; i++) {
+    const v = literalInt(c.args[i]!);
+    if (v === undefined) return err(`lhist() expects a integer literal (${kindWord(ts[i] as Type)} provided)`);
+    bounds.push(v);
+  }
+  const [min, max, step] = bounds as [bigint, bigint, bigint];
+  let ok = true;
+  const bad = (message: string): void => {
+    ok = false;
+    cx.error(message, c.span);
+  };
+  if (step < 1n) bad(`lhist() step must be >= 1 (${step} provided)`);
+  if (min < 0n) bad(`lhist() min must be non-negative (provided min ${min})`);
+  if (min > max) bad(`lhist() min must be less than max (provided min ${min} and max ${max})`);
+  if (max - min < step) bad(`lhist() step is too large for the given range (provided step ${step} for range ${max - min})`);
+  if (!ok) return undefined;
+  const buckets = (max - min) / step;
+  if (buckets > 1000n) return err(`lhist() too many buckets, must be <= 1000 (would need ${buckets})`);
+  // Bounds travel as JS numbers (types are compared as JSON); bpftrace itself keeps them in an int.
+  if (max > BigInt(Number.MAX_SAFE_INTEGER)) return err(`lhist() max must be at most ${Number.MAX_SAFE_INTEGER} (provided max ${max})`);
+  const linear: LinearBounds = { min: Number(min), max: Number(max), step: Number(step) };
+  return { kind: 'agg', fn: 'lhist', signed: t.signed, linear };
+}
+
+/** The value of an integer literal, optionally negated; undefined for anything else. */
+function literalInt(e: Expr): bigint | undefined {
+  if (e.kind === 'IntLit') return e.value;
+  if (e.kind === 'Unary' && e.op === '-' && e.operand.kind === 'IntLit') return -e.operand.value;
+  return undefined;
 }

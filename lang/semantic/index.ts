@@ -13,6 +13,8 @@ import { sameKnowledge, type Knowledge } from './tables.ts';
 export interface AnalyzeOptions {
   /** Positional parameters from the command line: `$1` is positionals[0]. */
   readonly positionals: readonly string[];
+  /** Whether the run has a `-c CMD` child (makes `cpid` available). */
+  readonly hasChild?: boolean;
 }
 
 export interface AnalyzeResult {
@@ -34,7 +36,7 @@ export function analyze(program: Program, env: KernelEnvironment, opts: AnalyzeO
       kinds.push(r.kind);
       attaches.push(...r.attaches);
     }
-    return { probe, index, ctx: { kinds, attaches } };
+    return { probe, index, ctx: { kinds, attaches, ...(opts.hasChild ? { hasChild: true } : {}) } };
   });
 
   let knowledge: Knowledge = { vars: new Map(), maps: new Map() };

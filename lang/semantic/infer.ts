@@ -11,6 +11,7 @@ import { intType, s64, stringType, typeName, typesEqual, u64, type Type } from '
 import { builtinType, utf8Length, type ProbeContext } from './builtins.ts';
 import { AGGREGATIONS, checkAggregation, checkCall, type CallContext, type Use } from './calls.ts';
 import { fieldType } from './fields.ts';
+import { funcArgField } from './fentry.ts';
 import {
   errorType, isError, kindWord, mergeTypes, storageType, type Knowledge, type MapState, type Ty,
 } from './tables.ts';
@@ -161,6 +162,10 @@ class Pass implements CallContext {
       const agg = checkAggregation(value, this);
       if (agg) this.types.set(value, agg);
       const keysOk = this.mapAccess(target);
+      const current = this.mapValue(target.name);
+      if (agg?.fn === 'lhist' && current?.kind === 'agg' && current.fn === 'lhist' && mergeTypes(current, agg) === undefined) {
+        return this.error('Different lhist bounds in a single map unsupported', value.span);
+      }
       if (agg && keysOk) this.storeMapValue(target, agg);
       return;
     }
@@ -323,9 +328,10 @@ class Pass implements CallContext {
     this.noteRead(m);
   }
 
-  mapKeys(m: MapAccess, keys: readonly Expr[], span: Span): void {
+  mapKeys(m: MapAccess, keys: readonly Expr[], span: Span): Type | undefined {
     this.checkKeys(m, keys, span);
     this.noteRead(m);
+    return this.mapValue(m.name);
   }
 
   // ---- expressions
@@ -412,22 +418,37 @@ class Pass implements CallContext {
     let result: Type | undefined;
     let firstTp = '';
     for (const a of this.ctx.attaches) {
-      if (a.resolved.kind !== 'tracepoint') continue;
-      const fmt = a.resolved.format;
-      const tp = `${fmt.category}:${fmt.event}`;
-      const f = fmt.fields.find((x) => x.name === e.field);
-      if (!f) {
-        this.bag.error(
-          `Struct/union of type 'struct _tracepoint_${fmt.category}_${fmt.event}' does not contain a field named '${e.field}'`,
-          e.span,
-          [`fields of tracepoint ${tp}: ${fmt.fields.map((x) => x.name).join(', ') || '(none)'}`],
-        );
-        return errorType;
-      }
-      const t = fieldType(f);
-      if (!t) {
-        this.error(`Field '${e.field}' of tracepoint ${tp} has type '${f.cType}', which tsbpf can not read yet`, e.span);
-        return errorType;
+      let t: Type | undefined;
+      let tp: string;
+      let info: FieldInfo;
+      if (a.resolved.kind === 'fentry') {
+        // fentry/fexit: args.NAME is the function's parameter NAME.
+        const arg = funcArgField(a.resolved, e.field);
+        if (!arg.ok) {
+          this.bag.error(arg.message, e.span, arg.notes);
+          return errorType;
+        }
+        [t, tp, info] = [arg.type, a.probeName, arg.info];
+      } else if (a.resolved.kind === 'tracepoint') {
+        const fmt = a.resolved.format;
+        tp = `${fmt.category}:${fmt.event}`;
+        const f = fmt.fields.find((x) => x.name === e.field);
+        if (!f) {
+          this.bag.error(
+            `Struct/union of type 'struct _tracepoint_${fmt.category}_${fmt.event}' does not contain a field named '${e.field}'`,
+            e.span,
+            [`fields of tracepoint ${tp}: ${fmt.fields.map((x) => x.name).join(', ') || '(none)'}`],
+          );
+          return errorType;
+        }
+        t = fieldType(f);
+        if (!t) {
+          this.error(`Field '${e.field}' of tracepoint ${tp} has type '${f.cType}', which tsbpf can not read yet`, e.span);
+          return errorType;
+        }
+        info = { kind: 'tracepoint', field: f };
+      } else {
+        continue;
       }
       if (result && !typesEqual(result, t)) {
         this.error(
@@ -438,7 +459,7 @@ class Pass implements CallContext {
       }
       result ??= t;
       if (!firstTp) firstTp = tp;
-      infos.set(a, { kind: 'tracepoint', field: f });
+      infos.set(a, info);
     }
     if (!result) return errorType; // no attach point resolved: already reported
     this.fields.set(e, infos);

@@ -1,12 +1,15 @@
-// Attach-point resolution: aliases, units, tracepoint wildcards and the kprobe-to-tracepoint
-// fallback on kernels without kprobes. Produces one CheckedAttach per concrete attach point.
+// Attach-point resolution: aliases, units, tracepoint and uprobe wildcards, uprobe symbols and the
+// kprobe-to-tracepoint fallback on kernels without kprobes (fentry/fexit: ./fentry.ts). Produces one
+// CheckedAttach per concrete attach point.
 import type { AttachPoint } from '../ast.ts';
 import type { CheckedAttach, ResolvedAttach } from '../checked.ts';
 import type { DiagnosticBag } from '../diagnostics.ts';
-import type { KernelEnvironment } from '../env.ts';
+import type { KernelEnvironment, UserFunction } from '../env.ts';
+import { resolveFentry } from './fentry.ts';
 
 /** The probe type as the user wrote it (a kprobe that fell back to a tracepoint stays 'kprobe'). */
-export type ProbeKind = 'begin' | 'end' | 'tracepoint' | 'kprobe' | 'kretprobe' | 'interval' | 'profile';
+export type ProbeKind =
+  | 'begin' | 'end' | 'tracepoint' | 'kprobe' | 'kretprobe' | 'uprobe' | 'uretprobe' | 'fentry' | 'fexit' | 'interval' | 'profile';
 
 export interface ResolvedAttachPoint {
   /** Undefined when the provider is unknown or unsupported. */
@@ -24,6 +27,16 @@ const ALIASES: ReadonlyMap<string, ProbeKind> = new Map<string, ProbeKind>([
   ['k', 'kprobe'],
   ['kretprobe', 'kretprobe'],
   ['kr', 'kretprobe'],
+  ['uprobe', 'uprobe'],
+  ['u', 'uprobe'],
+  ['uretprobe', 'uretprobe'],
+  ['ur', 'uretprobe'],
+  ['fentry', 'fentry'],
+  ['f', 'fentry'],
+  ['kfunc', 'fentry'],
+  ['fexit', 'fexit'],
+  ['fr', 'fexit'],
+  ['kretfunc', 'fexit'],
   ['interval', 'interval'],
   ['i', 'interval'],
   ['profile', 'profile'],
@@ -32,11 +45,7 @@ const ALIASES: ReadonlyMap<string, ProbeKind> = new Map<string, ProbeKind>([
 
 /** bpftrace providers tsbpf does not implement yet, by alias, with their canonical names. */
 const UNSUPPORTED: ReadonlyMap<string, string> = new Map([
-  ['uprobe', 'uprobe'], ['u', 'uprobe'],
-  ['uretprobe', 'uretprobe'], ['ur', 'uretprobe'],
   ['usdt', 'usdt'], ['U', 'usdt'],
-  ['fentry', 'fentry'], ['f', 'fentry'], ['kfunc', 'fentry'],
-  ['fexit', 'fexit'], ['fr', 'fexit'], ['kretfunc', 'fexit'],
   ['rawtracepoint', 'rawtracepoint'], ['rt', 'rawtracepoint'],
   ['software', 'software'], ['s', 'software'],
   ['hardware', 'hardware'], ['h', 'hardware'],
@@ -78,6 +87,14 @@ export function resolveAttachPoint(ap: AttachPoint, env: KernelEnvironment, bag:
     case 'kprobe':
     case 'kretprobe':
       return resolveKprobe(ap, kind, env, fail, one);
+    case 'uprobe':
+    case 'uretprobe':
+      return resolveUprobe(ap, kind, env, fail);
+    case 'fentry':
+    case 'fexit': {
+      const r = resolveFentry(ap, kind, env);
+      return r.ok ? one(r.resolved, r.probeName, r.notice) : fail(r.message, r.notes);
+    }
     case 'interval': {
       const period = parsePeriod(parts, 'interval', fail);
       if (!('periodNs' in period)) return period;
@@ -210,4 +227,115 @@ function resolveKprobe(
   return fail(
     `${written}: ${NO_KPROBES}, so kernel functions cannot be probed; use a tracepoint instead (list them under /sys/kernel/tracing/events)`,
   );
+}
+
+/** `uprobe:BIN:FUNC`, `uprobe:BIN:FUNC+OFF`, `uprobe:BIN:ADDRESS` and wildcards in FUNC. */
+function resolveUprobe(ap: AttachPoint, kind: 'uprobe' | 'uretprobe', env: KernelEnvironment, fail: Fail): ResolvedAttachPoint {
+  if (ap.parts.length !== 2) return fail(`${kind} probe type requires 2 arguments`);
+  const [target, spec] = [ap.parts[0]!, ap.parts[1]!];
+  if (target === '') return fail(`${kind}: missing the binary or library to probe (e.g. ${kind}:/bin/bash:readline)`);
+  if (spec === '') return fail(`${kind}: missing the function to probe in ${kind}:${target}`);
+  if (!env.resolveUserBinary) return fail(`${kind} probes cannot be resolved here: this environment cannot read user-space binaries`);
+  const bin = env.resolveUserBinary(target);
+  if (bin.kind === 'error') return fail(bin.message, bin.hint ? [`HINT: ${bin.hint}`] : undefined);
+  const ret = kind === 'uretprobe';
+  const attach = (fn: string, offset: number): CheckedAttach => ({
+    attachPoint: ap,
+    resolved: { kind: 'uprobe', path: bin.path, fn, offset, ret },
+    probeName: `${kind}:${bin.path}:${fn}`,
+  });
+  const outside = (what: string): ResolvedAttachPoint =>
+    fail(`${kind}:${bin.path}:${spec}: ${what} is not in a loadable segment of ${bin.path}`);
+
+  // A bare number is an address in the binary (bpftrace's `uprobe:BIN:ADDRESS`).
+  if (/^(?:0[xX][0-9a-fA-F]+|\d+)$/.test(spec)) {
+    const offset = bin.fileOffset(Number(BigInt(spec)));
+    if (offset === undefined) return outside(`address ${spec}`);
+    return { kind, attaches: [attach(spec, offset)] };
+  }
+
+  const plus = spec.indexOf('+');
+  const fn = plus < 0 ? spec : spec.slice(0, plus);
+  if (hasGlob(fn)) {
+    if (plus >= 0) return fail(`${kind}: an offset cannot be combined with a wildcard (${spec})`);
+    const re = globRegExp(fn);
+    const matches = bin.functions.filter((f) => re.test(f.name)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const attaches: CheckedAttach[] = [];
+    for (const f of matches) {
+      const offset = bin.fileOffset(f.address);
+      if (offset !== undefined) attaches.push(attach(f.name, offset));
+    }
+    if (attaches.length === 0) return fail(`No functions in ${bin.path} match ${fn}`);
+    return { kind, attaches };
+  }
+
+  let delta = 0;
+  if (plus >= 0) {
+    const off = spec.slice(plus + 1);
+    if (!/^(?:0[xX][0-9a-fA-F]+|\d+)$/.test(off)) return fail(`${kind}: invalid offset '${off}' in ${spec}`);
+    if (ret) return fail('uretprobe: an offset is only allowed on uprobes');
+    delta = Number(BigInt(off));
+  }
+  const f = bin.functions.find((x) => x.name === fn);
+  if (!f) {
+    const near = nearMatches(fn, bin.functions);
+    return fail(`Could not resolve symbol: ${bin.path}:${fn}`, [
+      near.length > 0
+        ? `HINT: functions with similar names: ${near.join(', ')}`
+        : `HINT: list the functions of the binary with: tsbpf -l '${kind}:${bin.path}:*'`,
+    ]);
+  }
+  if (f.ifunc) {
+    const impls = bin.functions.filter((x) => !x.ifunc && x.name.startsWith(`__${fn}_`)).map((x) => x.name).sort().slice(0, 5);
+    return fail(`${kind}:${bin.path}:${fn}: ${fn} is an indirect function (IFUNC) whose symbol is its resolver, which runs once at load time`, [
+      `HINT: probe the implementation it selects instead${impls.length > 0 ? `, e.g. ${impls.join(', ')}` : ''}`,
+    ]);
+  }
+  if (f.size > 0 && delta >= f.size) {
+    return fail(`${kind}: offset ${delta} is outside ${fn} (${f.size} bytes)`);
+  }
+  const offset = bin.fileOffset(f.address + delta);
+  if (offset === undefined) return outside(`function ${fn}`);
+  return { kind, attaches: [attach(spec, offset)] };
+}
+
+function globRegExp(glob: string): RegExp {
+  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${body}$`);
+}
+
+/** Up to five function names close to `name`: containing it, or within two edits of it. */
+function nearMatches(name: string, functions: readonly UserFunction[]): string[] {
+  const lower = name.toLowerCase();
+  const scored: { name: string; score: number }[] = [];
+  for (const f of functions) {
+    const other = f.name.toLowerCase();
+    if (Math.abs(other.length - lower.length) <= 2) {
+      const d = editDistance(lower, other, 2);
+      if (d <= 2) {
+        scored.push({ name: f.name, score: d });
+        continue;
+      }
+    }
+    if (lower.length >= 3 && other.includes(lower)) scored.push({ name: f.name, score: 3 + other.length - lower.length });
+  }
+  scored.sort((a, b) => a.score - b.score || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return scored.slice(0, 5).map((s) => s.name);
+}
+
+/** Levenshtein distance, or `limit + 1` as soon as it is known to exceed `limit`. */
+function editDistance(a: string, b: string, limit: number): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    let best = i;
+    for (let j = 1; j <= b.length; j++) {
+      const v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      cur.push(v);
+      best = Math.min(best, v);
+    }
+    if (best > limit) return limit + 1;
+    prev = cur;
+  }
+  return prev[b.length]!;
 }

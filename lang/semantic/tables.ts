@@ -21,12 +21,14 @@ export function storageType(t: Type): Type {
 
 /**
  * Merges two storage types of the same slot: strings grow to the larger buffer, integers keep
- * the first signedness, sums/mins/... turn signed if any argument is. Undefined if they clash.
+ * the first signedness, sums/mins/... turn signed if any argument is. Undefined if they clash
+ * (lhist()s with different bounds clash).
  */
 export function mergeTypes(first: Type, later: Type): Type | undefined {
   if (first.kind === 'int' && later.kind === 'int') return first;
   if (first.kind === 'string' && later.kind === 'string') return first.size >= later.size ? first : later;
   if (first.kind === 'agg' && later.kind === 'agg' && first.fn === later.fn) {
+    if (JSON.stringify(first.linear) !== JSON.stringify(later.linear)) return undefined;
     return first.signed || !later.signed ? first : later;
   }
   return undefined;

@@ -2,26 +2,31 @@
 //
 //   @name[k1, k2]: value      one line per entry, strings unquoted
 //   entries joined by "\n", then "\n" after the map (so an empty map prints an empty line);
-//   avg maps end with "\n\n" instead;
-//   entries sorted by value ascending (int, count, sum, min, max, avg), or by key when the
+//   avg and stats maps end with "\n\n" instead; stats: `@s: count N, average A, total T`;
+//   hist/lhist maps print per key a `@name[k]: ` line and bucket rows (formatHistogram),
+//   keys separated by a blank line and ordered by their total count;
+//   entries sorted by value ascending (int, count, sum, min, max, avg, stats' average), or by key when the
 //   value is a string; bpftrace leaves ties in hash order, we break them by key so output is
 //   stable;
 //   a scalar count() map that was never incremented prints `@x: 0` (bpftrace keeps it in an
 //   array map, whose one element always exists);
 //   at exit: "\n\n", then every user map in name order.
 import type { MapSpec } from '../../codegen/object.ts';
-import type { Type } from '../../lang/types.ts';
+import { linearBuckets, type LinearBounds, type Type } from '../../lang/types.ts';
 import type { MapEntry, MapValue, Scalar } from '../events.ts';
 
 /** The text bpftrace prints for `print(@m)` (and for each map at exit). */
 export function formatMap(name: string, valueType: Type, keyed: boolean, entries: readonly MapEntry[]): string {
+  if (valueType.kind === 'agg' && (valueType.fn === 'hist' || valueType.fn === 'lhist')) {
+    return formatHistMap(name, valueType.linear, entries);
+  }
   let list = entries;
   if (!keyed && list.length === 0 && valueType.kind === 'agg' && valueType.fn === 'count') {
     list = [{ keys: [], value: 0n }];
   }
   const sorted = sortEntries(list, valueType);
   const lines = sorted.map((e) => `${name}${formatKeys(e.keys)}: ${formatValue(e.value)}`);
-  const isAvg = valueType.kind === 'agg' && valueType.fn === 'avg';
+  const isAvg = valueType.kind === 'agg' && (valueType.fn === 'avg' || valueType.fn === 'stats');
   return lines.join('\n') + (isAvg ? '\n\n' : '\n');
 }
 
@@ -44,12 +49,89 @@ export function formatKeys(keys: readonly Scalar[]): string {
 
 export function formatValue(v: MapValue): string {
   if (typeof v === 'bigint' || typeof v === 'string') return v.toString();
+  if ('buckets' in v) return formatHistogram(v.buckets, undefined);
+  if ('total' in v) return `count ${v.count}, average ${average(v)}, total ${v.total}`;
   return average(v).toString();
 }
 
 /** bpftrace's avg: int64 total / int64 count, truncated toward zero; 0 when nothing was seen. */
-function average(v: { sum: bigint; count: bigint }): bigint {
-  return v.count === 0n ? 0n : BigInt.asIntN(64, v.sum) / BigInt.asIntN(64, v.count);
+function average(v: { readonly count: bigint } & ({ readonly sum: bigint } | { readonly total: bigint })): bigint {
+  const total = 'sum' in v ? v.sum : v.total;
+  return v.count === 0n ? 0n : BigInt.asIntN(64, total) / BigInt.asIntN(64, v.count);
+}
+
+/**
+ * A hist/lhist map: per key `@name[k]: ` (with its trailing space), a newline and the bucket rows;
+ * keys joined by a blank line and ordered by their total count; "\n" after the map.
+ */
+function formatHistMap(name: string, linear: LinearBounds | undefined, entries: readonly MapEntry[]): string {
+  const total = (e: MapEntry) => bucketsOf(e.value).reduce((a, b) => a + b, 0n);
+  const sorted = [...entries].sort((a, b) => {
+    const ta = total(a);
+    const tb = total(b);
+    return ta !== tb ? (ta < tb ? -1 : 1) : compareKeys(a.keys, b.keys);
+  });
+  const blocks = sorted.map((e) => `${name}${formatKeys(e.keys)}: \n${formatHistogram(bucketsOf(e.value), linear)}`);
+  return blocks.join('\n') + '\n';
+}
+
+function bucketsOf(v: MapValue): readonly bigint[] {
+  if (typeof v === 'object' && 'buckets' in v) return v.buckets;
+  throw new Error('a hist()/lhist() map entry without buckets');
+}
+
+const BAR_WIDTH = 52;
+
+/**
+ * bpftrace 0.17's bucket rows: from the first to the last non-empty bucket, each
+ * `label` (left, 16 wide), `count` (right, 8 wide), ` |`, a bar of `@` scaled to the largest
+ * count over 52 columns (computed in single-precision float, truncated), `|`.
+ */
+export function formatHistogram(buckets: readonly bigint[], linear: LinearBounds | undefined): string {
+  const first = buckets.findIndex((c) => c !== 0n);
+  if (first < 0) return '';
+  let last = buckets.length - 1;
+  while (buckets[last] === 0n) last--;
+  const max = buckets.reduce((a, b) => (b > a ? b : a), 0n);
+  let out = '';
+  for (let i = first; i <= last; i++) {
+    const count = buckets[i]!;
+    const label = linear ? linearLabel(i, linear) : log2Label(i);
+    const width = Math.trunc(Math.fround(Math.fround(Math.fround(Number(count)) / Math.fround(Number(max))) * BAR_WIDTH));
+    out += `${label.padEnd(16)}${count.toString().padStart(8)} |${'@'.repeat(width).padEnd(BAR_WIDTH)}|\n`;
+  }
+  return out;
+}
+
+/** hist bucket i: (..., 0), [0], [1], then [2^(i-2), 2^(i-1)). */
+function log2Label(i: number): string {
+  if (i === 0) return '(..., 0)';
+  if (i === 1) return '[0]';
+  if (i === 2) return '[1]';
+  return `[${powerLabel(i - 2)}, ${powerLabel(i - 1)})`;
+}
+
+/** 2^power with bpftrace's binary suffixes: 512, 1K, 2M, 4G, 8T (and 1024T, ... beyond). */
+function powerLabel(power: number): string {
+  for (const [suffix, at] of [['T', 40], ['G', 30], ['M', 20], ['K', 10]] as const) {
+    if (power >= at) return `${2 ** (power - at)}${suffix}`;
+  }
+  return `${2 ** power}`;
+}
+
+/** lhist bucket i: (..., min), [lo, hi) steps, then [max, ...). */
+function linearLabel(i: number, b: LinearBounds): string {
+  if (i === 0) return `(..., ${numberLabel(b.min)})`;
+  if (i === linearBuckets(b) - 1) return `[${numberLabel(b.max)}, ...)`;
+  return `[${numberLabel((i - 1) * b.step + b.min)}, ${numberLabel(i * b.step + b.min)})`;
+}
+
+/** A bound as bpftrace prints it: exact multiples of 2^20 as `NM`, of 2^10 as `NK`. */
+function numberLabel(n: number): string {
+  if (n === 0) return '0';
+  if (n % 1048576 === 0) return `${n / 1048576}M`;
+  if (n % 1024 === 0) return `${n / 1024}K`;
+  return `${n}`;
 }
 
 function sortEntries(entries: readonly MapEntry[], valueType: Type): MapEntry[] {
@@ -67,6 +149,7 @@ function sortEntries(entries: readonly MapEntry[], valueType: Type): MapEntry[] 
 function numeric(v: MapValue): bigint {
   if (typeof v === 'bigint') return v;
   if (typeof v === 'string') return 0n;
+  if ('buckets' in v) return v.buckets.reduce((a, b) => a + b, 0n);
   return average(v);
 }
 

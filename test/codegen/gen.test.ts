@@ -66,6 +66,34 @@ describe('map specs', () => {
   });
 });
 
+describe('hist, lhist and stats maps', () => {
+  test('bucketed maps key on the user key plus a u64 bucket; stats keeps (total, count)', () => {
+    const obj = compile('BEGIN { @h = hist(1); @k[comm, pid] = lhist(5, 0, 100, 10); @s[1] = stats(2); }');
+    const shape = obj.maps.filter((m) => m.role === 'user').map((m) => [m.name, m.kind, m.keySize, m.valueSize, m.user!.keyLayout.map((f) => f.offset), m.user!.bucketOffset]);
+    expect(shape).toEqual([
+      ['@h', 'percpu_hash', 8, 8, [], 0],
+      ['@k', 'percpu_hash', 32, 8, [0, 16], 24],
+      ['@s', 'percpu_hash', 8, 16, [0], undefined],
+    ]);
+  });
+
+  test('a constant argument is bucketed at compile time', () => {
+    const p = only(compile('BEGIN { @h = hist(1500); @l = lhist(-4, 0, 100, 10); @m = lhist(100, 0, 100, 10); }'));
+    const bucketStores = p.insns.filter((i) => i.kind === 'st' && i.imm !== 1 && i.imm !== 0).map((i) => i.kind === 'st' && i.imm);
+    // 1500 is in [1K, 2K) = bucket 12; -4 underflows (0, not listed); 100 = max is the overflow bucket 11.
+    expect(bucketStores).toEqual([12, 11]);
+    expect(jumps(p).filter((j) => j.op !== 'jeq')).toEqual([]);
+  });
+
+  test('hist() is a loop-free binary search: six halvings, no backward jumps', () => {
+    const p = only(compile('tracepoint:raw_syscalls:sys_enter { @ = hist(args.id); }'));
+    const js = jumps(p);
+    expect(js.every((j) => j.off >= 0)).toBe(true);
+    expect(js.filter((j) => j.op === 'jlt').map((j) => j.src)).toEqual([0x10000, 0x100, 0x10, 4, 2].map((imm) => ({ imm })));
+    expect(calls(p)).toEqual([Helper.map_lookup_elem, Helper.map_update_elem]);
+  });
+});
+
 describe('printf records', () => {
   test('layout: header, then each argument 8-byte aligned', () => {
     const obj = compile('tracepoint:syscalls:sys_enter_openat { printf("%s %d %s\\n", comm, pid, str(args.filename)); }');
@@ -225,6 +253,10 @@ describe('instruction counts of the benchmark scripts (bpftrace 0.17 needs more)
     ['tracepoint:raw_syscalls:sys_enter { @ = count(); }', 20],
     ['tracepoint:raw_syscalls:sys_enter { @[comm] = count(); }', 23],
     ['tracepoint:syscalls:sys_enter_openat { printf("%s %d %s\\n", comm, pid, str(args.filename)); }', 34],
+    ['tracepoint:raw_syscalls:sys_enter { @ = hist(args.id); }', 47],
+    ['tracepoint:raw_syscalls:sys_enter { @[comm] = hist(args.id); }', 52],
+    ['tracepoint:raw_syscalls:sys_enter { @ = lhist(args.id, 0, 1000, 10); }', 29],
+    ['tracepoint:raw_syscalls:sys_enter { @ = stats(args.id); }', 26],
   ])('%s: at most %i instructions', (text, ceiling) => {
     expect(only(compile(text)).insns.length).toBeLessThanOrEqual(ceiling);
   });

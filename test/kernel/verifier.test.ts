@@ -59,6 +59,9 @@ const CORPUS: readonly Case[] = [
   { script: 'tracepoint:syscalls:sys_enter_openat { @m[comm] = str(args.filename); printf("%s %s %d %x\\n", @m[comm], pid > 1 ? "big" : "small", -1, 255); delete(@m, comm); @n[1, 2] = 3; delete(@n[1, 2]); }' },
   { script: 'tracepoint:syscalls:sys_enter_openat, tracepoint:syscalls:sys_enter_open { @[probe, str(args.filename)] = count(); $x = args.flags; if ($x & 1 || $x > 5 && $x % 3 == 0) { @hits++; } else { @hits--; } }' },
   { script: 'tracepoint:syscalls:sys_enter_read { @n[pid] += args.count; @n[pid] -= 1; @q[comm] = str(args.buf, 8); }' },
+  { script: 'tracepoint:syscalls:sys_exit_read { @ = hist(args.ret); @c[comm] = hist(args.ret); @l = lhist(args.ret, 0, 1000, 100); @s[pid] = stats(args.ret); }' },
+  { script: 'tracepoint:syscalls:sys_enter_read { @start[tid] = nsecs; } tracepoint:syscalls:sys_exit_read /@start[tid]/ { @us[comm, pid] = hist((nsecs - @start[tid]) / 1000); @big = lhist(args.ret, 5000000000, 9000000000, 1000000000); delete(@start[tid]); }' },
+  { script: 'BEGIN { @h = hist(5); @l[str($1)] = lhist(-1, 0, 10, 1); @s = stats(3); print(@h); clear(@l); }', positionals: ['x'] },
 ];
 
 function compile(c: Case, env: KernelEnvironment): BpfObject {
@@ -157,6 +160,16 @@ describe.skipIf(!kernelAvailable)('generated BEGIN programs compute bpftrace val
   test('aggregations', () => {
     const m = runBegin('BEGIN { @n = count(); @n = count(); @s = sum(5); @s = sum(-2); @lo = min(4); @lo = min(-3); @hi = max(4); @hi = max(9); @av = avg(10); @av = avg(20); }');
     expect([scalar(m, '@n'), scalar(m, '@s'), scalar(m, '@lo'), scalar(m, '@hi'), scalar(m, '@av')]).toEqual([2n, 3n, -3n, 9n, { sum: 30n, count: 2n }]);
+  });
+
+  test('hist, lhist and stats', () => {
+    const m = runBegin('BEGIN { $v = 1500; @h = hist($v); @h = hist(-1); @h = hist(1500); @l["k"] = lhist($v, 0, 2000, 500); @s = stats($v); @s = stats(-2); @s = stats(4); }');
+    const h = new Array<bigint>(65).fill(0n);
+    h[0] = 1n;
+    h[12] = 2n;
+    expect(scalar(m, '@h')).toEqual({ buckets: h });
+    expect(m.get('@l')).toEqual([{ keys: ['k'], value: { buckets: [0n, 0n, 0n, 0n, 1n, 0n] } }]);
+    expect(scalar(m, '@s')).toEqual({ count: 3n, total: 1502n });
   });
 
   test('nested conditions inside arithmetic keep the left operand', () => {

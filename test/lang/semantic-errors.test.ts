@@ -22,7 +22,7 @@ describe('identifiers and builtins', () => {
   it('rejects unknown identifiers and functions', () => {
     expect(one('$a = foo;')).toEqual(["1:14-17: Unknown identifier: 'foo'"]);
     expect(one('foo();')).toEqual(['1:9-12: Unknown function: foo']);
-    expect(one('$h = hist(1);')).toEqual(['1:14-21: hist() is not supported yet']);
+    expect(one('$h = ksym(1);')).toEqual(['1:14-21: ksym() is not supported yet']);
     expect(one('$k = kstack;')).toEqual(['1:14-20: The kstack builtin is not supported yet']);
   });
 

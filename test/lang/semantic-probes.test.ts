@@ -146,12 +146,12 @@ describe('attach point resolution', () => {
   it('reports bad providers, unsupported providers and malformed attach points', () => {
     expect(
       errors(
-        'foo:bar {}\nuprobe:/bin/sh:main {}\nfentry:vfs_read {}\ninterval:x:1 {}\ninterval:s:0 {}\ninterval:s {}\nprofile:hz:abc {}\ntracepoint:syscalls {}\nBEGIN:x {}\nprofile:s:2 {}',
+        'foo:bar {}\nusdt:/bin/sh:p {}\nrawtracepoint:sys_enter {}\ninterval:x:1 {}\ninterval:s:0 {}\ninterval:s {}\nprofile:hz:abc {}\ntracepoint:syscalls {}\nBEGIN:x {}\nprofile:s:2 {}',
       ),
     ).toEqual([
       '1:1: Invalid probe type: foo',
-      '2:1: uprobe probes are not supported yet',
-      '3:1: fentry probes are not supported yet',
+      '2:1: usdt probes are not supported yet',
+      '3:1: rawtracepoint probes are not supported yet',
       '4:1: x is not an accepted unit of time',
       "5:1: interval: the count must be a positive integer ('0' given)",
       '6:1: interval probe type requires 2 arguments',

@@ -12,7 +12,7 @@ const S: Span = { file: 'gen', line: 1, column: 1, offset: 0, endLine: 1, endCol
 
 // Names biased towards ones analysis knows, so deep paths are reached, plus junk.
 const builtinName = fc.constantFrom('pid', 'tid', 'comm', 'probe', 'args', 'arg0', 'arg3', 'arg9', 'retval', 'nsecs', 'cpu', 'kstack', 'zz', '');
-const callName = fc.constantFrom('printf', 'exit', 'clear', 'print', 'delete', 'str', 'count', 'sum', 'min', 'max', 'avg', 'hist', 'nope');
+const callName = fc.constantFrom('printf', 'exit', 'clear', 'print', 'delete', 'str', 'count', 'sum', 'min', 'max', 'avg', 'hist', 'lhist', 'stats', 'nope');
 const mapName = fc.constantFrom('@', '@a', '@b');
 const varName = fc.constantFrom('x', 'y', '$z');
 const fieldName = fc.constantFrom('filename', 'dfd', 'ret', 'prev_comm', 'nope', '__syscall_nr');

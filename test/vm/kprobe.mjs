@@ -1,5 +1,5 @@
-// kprobe/kretprobe tests for the second-kernel rig (test/vm/run boots a kernel with kprobes and
-// runs this there). Plain node, not vitest: node starts 10-30x slower under TCG. Prints one
+// kprobe/kretprobe and fentry/fexit tests for the second-kernel rig (test/vm/run boots a kernel
+// with kprobes and tracing programs and runs this there). Plain node, not vitest: node starts 10-30x slower under TCG. Prints one
 // PASS/FAIL line per check and exits non-zero if any failed.
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
@@ -96,6 +96,63 @@ console.log(`kernel ${spawnSync('uname', ['-r'], { encoding: 'utf8' }).stdout.tr
 {
   const r = spawnSync(BIN, ['-d', '-e', 'kprobe:sys_execve { exit(); }'], { encoding: 'utf8' });
   check('-d compiles kprobe:sys_execve as a kprobe program', r.status === 0 && /\(kprobe\) for kprobe:sys_execve/.test(r.stdout) && r.stderr === '', show({ ...r, code: r.status }));
+}
+
+// 5. fentry: parameters by name, str() of a user pointer, a signed int parameter, arithmetic on
+//    a struct pointer (struct open_how is 8-aligned)
+{
+  let done = false;
+  const r = await tsbpf(
+    [
+      '-e',
+      'fentry:do_sys_openat2 /pid == $1/ { @[str(args.filename)] = count(); @dfd[args->dfd] = count(); } ' +
+        'f:do_sys_openat2 /pid == $1 && args.how != 0/ { @low[args.how & 7] = count(); } interval:ms:300 { exit(); }',
+      String(process.pid),
+    ],
+    () => openFilesUntil(() => done),
+  );
+  done = true;
+  const hits = (key) => Number(new RegExp(`^${key.replace(/[[\]]/g, '\\$&')}: (\\d+)$`, 'm').exec(r.stdout)?.[1] ?? 0);
+  check(
+    'fentry:do_sys_openat2 counts str(args.filename), args->dfd (AT_FDCWD = -100) and args.how & 7',
+    r.code === 0 && hits('@[/etc/hostname]') > 0 && hits('@[/nonexistent-tsbpf-vm-test]') > 0 && hits('@dfd[-100]') > 0 &&
+      hits('@low[0]') > 0 && !/^@low\[[1-7]\]/m.test(r.stdout) && r.stderr === 'Attaching 3 probes...\n',
+    show(r),
+  );
+}
+
+// 6. fexit with retval (the function's own return type) and its parameters
+{
+  let done = false;
+  const r = await tsbpf(
+    ['-e', 'fr:do_sys_openat2 /pid == $1/ { @min = min(retval); @max = max(retval); @dfd = min(args.dfd); } interval:ms:300 { exit(); }', String(process.pid)],
+    () => openFilesUntil(() => done),
+  );
+  done = true;
+  const m = /^\n\n@dfd: (-?\d+)\n@max: (\d+)\n@min: (-?\d+)\n$/.exec(r.stdout);
+  check(
+    'fexit:do_sys_openat2 sees retval (fd >= 3 and -ENOENT) and args.dfd',
+    r.code === 0 && m !== null && m[1] === '-100' && Number(m[2]) >= 3 && m[3] === '-2' && r.stderr === 'Attaching 2 probes...\n',
+    show(r),
+  );
+}
+
+// 7. sys_NAME resolves to __x64_sys_NAME in BTF: no fallback notice on a kernel with fentry
+{
+  let done = false;
+  const r = await tsbpf(['-e', 'fentry:sys_openat { @ = count(); } interval:ms:300 { exit(); }'], () => openFilesUntil(() => done));
+  done = true;
+  check('fentry:sys_openat attaches to __x64_sys_openat with no fallback', r.code === 0 && /^\n\n@: [1-9]\d*\n$/.test(r.stdout) && r.stderr === 'Attaching 2 probes...\n', show(r));
+}
+
+// 8. -d shows a tracing program that reads the return slot after the three parameters
+{
+  const r = spawnSync(BIN, ['-d', '-e', 'fexit:do_sys_openat2 { @ = sum(retval); }'], { encoding: 'utf8' });
+  check(
+    '-d compiles fexit:do_sys_openat2 as a tracing program',
+    r.status === 0 && /\(tracing\) for fexit:do_sys_openat2/.test(r.stdout) && /\*\(u64 \*\)\(r6 \+24\)/.test(r.stdout) && r.stderr === '',
+    show({ ...r, code: r.status }),
+  );
 }
 
 console.log(failed === 0 ? 'ALL PASS' : `${failed} FAILED`);
