@@ -82,7 +82,8 @@ export type Expr =
   | Unary
   | Binary
   | Ternary
-  | IncDec;
+  | IncDec
+  | Cast;
 
 export interface IntLit {
   readonly kind: 'IntLit';
@@ -173,6 +174,17 @@ export interface Ternary {
   readonly cond: Expr;
   readonly then: Expr;
   readonly else: Expr;
+  readonly span: Span;
+}
+
+/**
+ * `(uint8)e`, `(int32)e`: an integer conversion to the named type (truncation, then sign or
+ * zero extension). `typeName` is as written; semantic analysis resolves it.
+ */
+export interface Cast {
+  readonly kind: 'Cast';
+  readonly typeName: string;
+  readonly operand: Expr;
   readonly span: Span;
 }
 

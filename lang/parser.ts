@@ -32,6 +32,11 @@ const errorMessages: IParserErrorMessageProvider = {
 type Assignable = A.ScratchVar | A.MapAccess;
 const isAssignable = (e: A.Expr): e is Assignable => e.kind === 'ScratchVar' || e.kind === 'MapAccess';
 
+/** Type names a cast `(T)e` may use; `(name)` with any other name is a parenthesized expression. */
+export const CAST_TYPE_NAMES: ReadonlySet<string> = new Set([
+  'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64',
+]);
+
 export interface ParserOptions {
   /** Run Chevrotain's grammar validations (slow); off in the production bundle. */
   readonly validate: boolean;
@@ -273,6 +278,24 @@ export class BpfParser extends EmbeddedActionsParser {
             prefix: true,
             target,
             span: this.fromTo(t, target.span),
+          }));
+        },
+      },
+      {
+        // `(uint8)e`: told apart from a parenthesized expression by the type name inside.
+        GATE: () =>
+          this.LA(2).tokenType === T.Ident && CAST_TYPE_NAMES.has(this.LA(2).image) && this.LA(3).tokenType === T.RParen,
+        IGNORE_AMBIGUITIES: true,
+        ALT: () => {
+          const open = this.CONSUME(T.LParen);
+          const name = this.CONSUME(T.Ident);
+          this.CONSUME(T.RParen);
+          const operand = this.SUBRULE2(this.unary);
+          return this.ACTION(() => ({
+            kind: 'Cast' as const,
+            typeName: name.image,
+            operand,
+            span: this.fromTo(open, operand.span),
           }));
         },
       },

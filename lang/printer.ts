@@ -61,6 +61,8 @@ function precOf(e: A.Expr): number {
       return UNARY;
     case 'IncDec':
       return e.prefix ? UNARY : POSTFIX;
+    case 'Cast':
+      return UNARY;
     default:
       return POSTFIX;
   }
@@ -104,6 +106,8 @@ export function printExpr(e: A.Expr): string {
     }
     case 'Ternary':
       return `${atLeast(e.cond, TERNARY + 1)} ? ${printExpr(e.then)} : ${printExpr(e.else)}`;
+    case 'Cast':
+      return `(${e.typeName})${atLeast(e.operand, UNARY)}`;
   }
 }
 

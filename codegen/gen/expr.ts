@@ -52,6 +52,10 @@ export function constInt(g: Gen, e: Expr): bigint | undefined {
       // Wrapped to the expression's type, as the run-time instructions would.
       return convert(e.op === '-' ? -v : e.op === '~' ? ~v : BigInt.asUintN(64, v) === 0n ? 1n : 0n, g.typeOf(e));
     }
+    case 'Cast': {
+      const v = constInt(g, e.operand);
+      return v === undefined ? undefined : convert(v, g.typeOf(e));
+    }
     default:
       return undefined;
   }
@@ -85,6 +89,7 @@ export function hasCall(g: Gen, e: Expr): boolean {
     case 'IncDec':
       return e.target.kind === 'MapAccess';
     case 'Unary':
+    case 'Cast':
       return hasCall(g, e.operand);
     case 'Binary':
       return hasCall(g, e.left) || hasCall(g, e.right);
@@ -121,6 +126,12 @@ function evalIntHeld(g: Gen, e: Expr, dst: Reg): void {
         evalInt(g, e.operand, dst);
         g.emit(e.op === '-' ? neg(dst) : alu('xor', dst, imm(-1)));
         return normalize(g, dst, g.typeOf(e));
+      case 'Cast': {
+        evalInt(g, e.operand, dst);
+        const to = g.typeOf(e);
+        if (!fitsIn(g.typeOf(e.operand), to)) normalize(g, dst, to);
+        return;
+      }
       case 'Binary':
         if (e.op in COMPARE || e.op === '&&' || e.op === '||') return boolInto(g, e, dst);
         return arith(g, e, dst);

@@ -10,6 +10,7 @@ export function childExprs(e: Expr): readonly Expr[] {
     case 'Call':
       return e.args;
     case 'Unary':
+    case 'Cast':
       return [e.operand];
     case 'Binary':
       return [e.left, e.right];

@@ -2,12 +2,12 @@
 // variable and map types, and reports every error it finds. `analyze` repeats passes until the
 // slot types stop growing (a string assigned later may widen a map read earlier).
 import type {
-  AssignStmt, Binary, Block, Call, Expr, FieldAccess, IfStmt, IncDec, MapAccess, Probe, ScratchVar, Stmt, Ternary, Unary,
+  AssignStmt, Binary, Block, Call, Cast, Expr, FieldAccess, IfStmt, IncDec, MapAccess, Probe, ScratchVar, Stmt, Ternary, Unary,
 } from '../ast.ts';
 import type { CheckedAttach, FieldInfo, PrintfInfo } from '../checked.ts';
 import { DiagnosticBag } from '../diagnostics.ts';
 import type { Span } from '../source.ts';
-import { intType, s64, stringType, typeName, typesEqual, u64, type Type } from '../types.ts';
+import { intType, s64, stringType, typeName, typesEqual, u64, type IntType, type Type } from '../types.ts';
 import { builtinType, utf8Length, type ProbeContext } from './builtins.ts';
 import { AGGREGATIONS, checkAggregation, checkCall, type CallContext, type Use } from './calls.ts';
 import { fieldType } from './fields.ts';
@@ -39,6 +39,11 @@ const I64_MAX = (1n << 63n) - 1n;
 const U64_MAX = (1n << 64n) - 1n;
 const COMPARISONS = new Set(['==', '!=', '<', '>', '<=', '>=', '&&', '||']);
 const INTEGER_TEXT = /^-?(?:0[xX][0-9a-fA-F]+|\d+)$/;
+/** The integer types a cast may name (lang/parser.ts CAST_TYPE_NAMES). */
+const CAST_TYPES: Readonly<Record<string, IntType>> = {
+  int8: intType(8, true), int16: intType(16, true), int32: intType(32, true), int64: intType(64, true),
+  uint8: intType(8, false), uint16: intType(16, false), uint32: intType(32, false), uint64: intType(64, false),
+};
 
 /** How a variable is named in messages: `$x` (the parser may drop the `$` from the name). */
 function varLabel(v: ScratchVar): string {
@@ -397,7 +402,25 @@ class Pass implements CallContext {
         return this.ternary(e);
       case 'IncDec':
         return this.incDec(e);
+      case 'Cast':
+        return this.cast(e);
     }
+  }
+
+  /** `(uint8)e`: integers only, as in bpftrace (a struct pointer cast needs BTF types). */
+  private cast(e: Cast): Ty {
+    const t = this.expr(e.operand, 'value');
+    if (isError(t)) return errorType;
+    const to = CAST_TYPES[e.typeName];
+    if (!to) {
+      this.error(`Unknown type in cast: ${e.typeName}`, e.span);
+      return errorType;
+    }
+    if (t.kind !== 'int') {
+      this.error(`Casts are not supported for type: "${typeName(t)}"`, e.span);
+      return errorType;
+    }
+    return to;
   }
 
   private field(e: FieldAccess): Ty {

@@ -27,6 +27,13 @@ describe.skipIf(!kernelAvailable)('tsbpf output (live kernel)', () => {
     expect(r.code).toBe(0);
   });
 
+  it('casts truncate and re-extend as bpftrace does', () => {
+    // Output recorded from bpftrace 0.17 for the same script.
+    const r = tsbpf(['-e', 'BEGIN { $x = (int8)200; printf("%d %d\\n", $x, (uint8)$x + 1); @m = (uint16)70000; exit(); }']);
+    expect(r.stdout).toBe('-56 201\n\n\n@m: 4464\n');
+    expect(r.code).toBe(0);
+  });
+
   it('positional parameters become $1, $2', () => {
     const r = tsbpf(['-e', 'BEGIN { printf("%d %d\\n", $1 + 1, $2); exit(); }', '41', '-3']);
     expect(r.stdout).toBe('42 -3\n\n\n');

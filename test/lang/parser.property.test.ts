@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type * as A from '../../lang/ast.ts';
-import { parse } from '../../lang/parser.ts';
+import { CAST_TYPE_NAMES, parse } from '../../lang/parser.ts';
 import { printProgram } from '../../lang/printer.ts';
 import { CompileError } from '../../lang/diagnostics.ts';
 import { SourceFile, type Span } from '../../lang/source.ts';
@@ -53,6 +53,7 @@ const { expr, mapAccess } = fc.letrec<{ expr: A.Expr; mapAccess: A.MapAccess }>(
         (r): A.Binary => ({ kind: 'Binary', ...r, span: S }),
       ),
       fc.record({ cond: sub, then: sub, else: sub }).map((r): A.Ternary => ({ kind: 'Ternary', ...r, span: S })),
+      fc.record({ typeName: fc.constantFrom(...CAST_TYPE_NAMES), operand: sub }).map((r): A.Cast => ({ kind: 'Cast', ...r, span: S })),
       fc.record({
         op: fc.constantFrom<'++' | '--'>('++', '--'),
         prefix: fc.boolean(),

@@ -137,6 +137,16 @@ describe('parser: expressions', () => {
     expect(exprOf('(((1)))')).toEqual(int(1));
   });
 
+  it('parses casts to integer types, and only those names, as casts', () => {
+    const cast = (typeName: string, operand: unknown) => ({ kind: 'Cast', typeName, operand });
+    expect(exprOf('(uint8)257')).toEqual(cast('uint8', int(257)));
+    expect(exprOf('(int32)-$x + 1')).toEqual(bin('+', cast('int32', un('-', sv('x'))), int(1)));
+    expect(exprOf('(uint16)(int8)pid')).toEqual(cast('uint16', cast('int8', bi('pid'))));
+    expect(exprOf('-(uint64)args.ret')).toEqual(un('-', cast('uint64', field(bi('args'), 'ret'))));
+    // Any other name in parentheses is a parenthesized expression.
+    expect(exprOf('(pid) - 1')).toEqual(bin('-', bi('pid'), int(1)));
+  });
+
   it('parses integer literals as bigint', () => {
     expect(exprOf('0x1F')).toEqual(int(31));
     expect(exprOf('1_000_000')).toEqual(int(1000000));

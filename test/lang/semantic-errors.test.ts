@@ -90,6 +90,11 @@ describe('identifiers and builtins', () => {
 });
 
 describe('operators', () => {
+  it('casts integers only', () => {
+    expect(one('$a = (uint8)"str";')).toEqual(['1:14-26: Casts are not supported for type: "string[4]"']);
+    expect(one('$a = (int64)comm;')).toEqual(['1:14-25: Casts are not supported for type: "string[16]"']);
+  });
+
   it('rejects operators on strings', () => {
     expect(one('$a = "a" + 1;')).toEqual(["1:14-21: Type mismatch for '+': comparing 'string[2]' with 'int64'"]);
     expect(one('$a = pid == comm;')).toEqual(["1:14-25: Type mismatch for '==': comparing 'uint32' with 'string[16]'"]);

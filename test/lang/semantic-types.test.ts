@@ -108,6 +108,14 @@ describe('expression types', () => {
     expect(check('BEGIN { $a = $1; }', ['7', 'x']).positionals).toEqual(['7', 'x']);
   });
 
+  it('types a cast as the named integer type', () => {
+    expect(types('BEGIN { $a = (uint8)257; $b = (int16)pid; $c = (uint64)-1; }')).toEqual([
+      'uint8',
+      'int16',
+      'uint64',
+    ]);
+  });
+
   it('types a postfix/prefix increment as its target', () => {
     expect(types('BEGIN { $x = 1; $y = $x++; $z = ++@n; }')).toEqual(['int64', 'int64', 'int64']);
   });

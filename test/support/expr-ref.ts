@@ -35,7 +35,7 @@ export function asInt64(v: IntValue): bigint {
   return s64(v.bits);
 }
 
-/** Evaluates an expression made of IntLit, Unary, Binary and Ternary nodes. */
+/** Evaluates an expression made of IntLit, Unary, Binary, Ternary and Cast nodes. */
 export function evaluate(e: Expr): IntValue {
   switch (e.kind) {
     case 'IntLit':
@@ -59,6 +59,12 @@ export function evaluate(e: Expr): IntValue {
       const a = evaluate(e.then);
       const b = evaluate(e.else);
       return { bits: c.bits !== 0n ? a.bits : b.bits, signed: a.signed || b.signed };
+    }
+    case 'Cast': {
+      // Truncate to the named width, then sign- or zero-extend back to 64 bits.
+      const { bits, signed } = CASTS[e.typeName]!;
+      const v = evaluate(e.operand).bits;
+      return { bits: u64(signed ? BigInt.asIntN(bits, v) : BigInt.asUintN(bits, v)), signed };
     }
   }
   throw new Error(`reference evaluator: unsupported expression ${e.kind}`);
@@ -137,6 +143,10 @@ export const intLitArb: fc.Arbitrary<Expr> = fc
   .map((value): Expr => ({ kind: 'IntLit', value, span: NO_SPAN }));
 
 const UNARY_OPS: UnaryOp[] = ['!', '~', '-'];
+const CASTS: Record<string, { bits: number; signed: boolean }> = {
+  int8: { bits: 8, signed: true }, int16: { bits: 16, signed: true }, int32: { bits: 32, signed: true }, int64: { bits: 64, signed: true },
+  uint8: { bits: 8, signed: false }, uint16: { bits: 16, signed: false }, uint32: { bits: 32, signed: false }, uint64: { bits: 64, signed: false },
+};
 const BINARY_OPS: BinaryOp[] = [
   '||', '&&', '|', '^', '&', '==', '!=', '<', '>', '<=', '>=', '<<', '>>', '+', '-', '*', '/', '%',
 ];
@@ -152,6 +162,12 @@ export function intExprArb(maxDepth = 4): fc.Arbitrary<Expr> {
           .tuple(fc.constantFrom(...UNARY_OPS), tie('expr'))
           .map(([op, operand]): Expr => ({ kind: 'Unary', op, operand, span: NO_SPAN })),
         weight: 2,
+      },
+      {
+        arbitrary: fc
+          .tuple(fc.constantFrom(...Object.keys(CASTS)), tie('expr'))
+          .map(([typeName, operand]): Expr => ({ kind: 'Cast', typeName, operand, span: NO_SPAN })),
+        weight: 1,
       },
       {
         arbitrary: fc
