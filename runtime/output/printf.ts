@@ -44,8 +44,40 @@ function compileConversion(conv: Conv, field: FieldLayout): Piece {
     // An integer conversion of a string: semantic analysis rejects it; show the text, padded.
     return (r) => formatString(read(r, undefined), conv);
   }
+  const fast = plainIntegerPiece(conv, field);
+  if (fast) return fast;
   const readInt = intReader(field.offset, field.type);
   return (r) => formatInteger(readInt(r), conv);
+}
+
+/**
+ * `%d %i %u %x` and their length modifiers with no flags, width or precision: C's result is the
+ * number's digits, so read it as a Number (exact below 2^53) and skip BigInt, whose allocation
+ * and toString dominate the per-event cost. Larger 64-bit values take the general path.
+ */
+function plainIntegerPiece(conv: Conv, field: FieldLayout): Piece | undefined {
+  if (conv.flags.length || conv.width !== undefined || conv.precision !== undefined) return undefined;
+  const c = conv.conversion;
+  if (c !== 'd' && c !== 'i' && c !== 'u' && c !== 'x') return undefined;
+  // C reads the low `bits` of the (sign- or zero-extended) argument; a narrower field would need
+  // extending first, which the general path does.
+  const bits = lengthBits(conv.length);
+  if (field.type.kind !== 'int' || field.type.bits < bits) return undefined;
+  const off = field.offset;
+  const signed = c === 'd' || c === 'i';
+  const radix = c === 'x' ? 16 : 10;
+  if (bits === 64) {
+    const readInt = intReader(off, field.type);
+    return (r) => {
+      const lo = r.getUint32(off, true);
+      const hi = r.getInt32(off + 4, true);
+      if (hi >= 0 && hi < 0x200000) return (hi * 4294967296 + lo).toString(radix); // < 2^53
+      return formatInteger(readInt(r), conv);
+    };
+  }
+  if (bits === 32) return signed ? (r) => r.getInt32(off, true).toString(radix) : (r) => r.getUint32(off, true).toString(radix);
+  if (bits === 16) return signed ? (r) => r.getInt16(off, true).toString(radix) : (r) => r.getUint16(off, true).toString(radix);
+  return signed ? (r) => r.getInt8(off).toString(radix) : (r) => r.getUint8(off).toString(radix);
 }
 
 /** Reads an integer argument as its type says (little-endian, sign per the type). */
