@@ -80,6 +80,11 @@ export interface KernelEnvironment {
   /** Whether `name` is a kernel function symbol (from /proc/kallsyms); undefined if unknown. */
   kernelSymbolExists(name: string): boolean | undefined;
   /**
+   * Kernel functions a kprobe can attach to whose names match a glob with `*` and `?`, sorted
+   * (for `kprobe:vfs_*`). Optional: absent means wildcards cannot be expanded.
+   */
+  listKernelFunctions?(glob: string): readonly string[];
+  /**
    * Resolves a uprobe target: a path (`/bin/bash`, `./a.out`) or a bare name looked up like
    * bpftrace does (an executable in PATH, else a library such as `libc` in the ld.so cache).
    * Optional: an environment without it cannot resolve uprobes.

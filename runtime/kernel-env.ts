@@ -6,7 +6,7 @@ import type { KernelEnvironment, KernelFunction, TracepointFormat, UserBinaryLoo
 import { Btf } from './btf.ts';
 import { canRunTracingPrograms, kernelFunctionFromBtf } from './fentry-support.ts';
 import { hasKprobePmu } from './perf-event.ts';
-import { locateTracefs, Tracefs } from './tracefs.ts';
+import { globToRegExp, locateTracefs, Tracefs } from './tracefs.ts';
 import { defaultLookupSources, lookupUserBinary, type LookupSources } from './user-binary.ts';
 
 export class LiveKernelEnvironment implements KernelEnvironment {
@@ -18,6 +18,8 @@ export class LiveKernelEnvironment implements KernelEnvironment {
   private lookupSources: LookupSources | undefined;
   private btfCache: Btf | null | undefined;
   private fentry: boolean | undefined;
+  /** Functions kprobes may attach to, sorted (tracefs available_filter_functions). */
+  private traceable: readonly string[] | undefined;
 
   /** `tracefsRoot` overrides where tracefs is looked for (tests); by default it is located or mounted. */
   constructor(private readonly tracefsRoot?: string) {}
@@ -43,8 +45,18 @@ export class LiveKernelEnvironment implements KernelEnvironment {
   }
 
   kernelSymbolExists(name: string): boolean | undefined {
+    return this.kernelSymbols()?.has(name);
+  }
+
+  listKernelFunctions(glob: string): readonly string[] {
+    this.traceable ??= this.tracefs.traceableFunctions() ?? [...(this.kernelSymbols() ?? [])].sort();
+    const re = globToRegExp(glob);
+    return this.traceable.filter((name) => re.test(name));
+  }
+
+  private kernelSymbols(): Set<string> | null {
     if (this.symbols === undefined) this.symbols = readFunctionSymbols();
-    return this.symbols === null ? undefined : this.symbols.has(name);
+    return this.symbols;
   }
 
   /** vmlinux BTF, read on first use (only scripts with fentry/fexit probes need it). */

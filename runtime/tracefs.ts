@@ -94,6 +94,16 @@ export class Tracefs {
     return out;
   }
 
+  /** Functions kprobes may attach to (`available_filter_functions`), or null where that file
+   *  does not exist (no ftrace). */
+  traceableFunctions(): string[] | null {
+    try {
+      return parseFilterFunctions(readFileSync(`${this.root}/available_filter_functions`, 'utf8'));
+    } catch {
+      return null;
+    }
+  }
+
   /** Whether the legacy kprobe interface exists. */
   get hasKprobeEvents(): boolean {
     return existsSync(`${this.root}/kprobe_events`);
@@ -112,6 +122,18 @@ export class Tracefs {
     }
     return evs;
   }
+}
+
+/** Function names of an `available_filter_functions` file (`name` or `name [module]` per line),
+ *  sorted and without duplicates (static functions may appear more than once). */
+export function parseFilterFunctions(text: string): string[] {
+  const names = new Set<string>();
+  for (const line of text.split('\n')) {
+    const name = line.split(/\s/, 1)[0];
+    // `__ftrace_invalid_address___NNN` entries stand for functions ftrace could not name.
+    if (name && !name.startsWith('__ftrace_invalid_address__')) names.add(name);
+  }
+  return [...names].sort();
 }
 
 function isName(s: string): boolean {

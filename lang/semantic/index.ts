@@ -24,6 +24,9 @@ export interface AnalyzeResult {
 
 /** Passes are repeated while string slots keep widening; this bounds a pathological program. */
 const MAX_PASSES = 32;
+/** As bpftrace's max_probes: each attach is a program and a perf event; a runaway wildcard
+ *  (`kprobe:*`) would take minutes to load and slow the whole kernel. */
+export const MAX_ATTACHES = 1024;
 
 export function analyze(program: Program, env: KernelEnvironment, opts: AnalyzeOptions): AnalyzeResult {
   const attachBag = new DiagnosticBag();
@@ -38,6 +41,12 @@ export function analyze(program: Program, env: KernelEnvironment, opts: AnalyzeO
     }
     return { probe, index, ctx: { kinds, attaches, ...(opts.hasChild ? { hasChild: true } : {}) } };
   });
+  const total = inputs.reduce((n, p) => n + p.ctx.attaches.length, 0);
+  if (total > MAX_ATTACHES) {
+    attachBag.error(`Can't attach to ${total} probes because it exceeds the limit of ${MAX_ATTACHES} probes`, undefined, [
+      'HINT: narrow the wildcards in the attach points',
+    ]);
+  }
 
   let knowledge: Knowledge = { vars: new Map(), maps: new Map() };
   let pass: PassResult;

@@ -196,7 +196,23 @@ function resolveKprobe(
   if (fn === '') return fail(`${kind} probe type requires a function name`);
   const probeName = `${kind}:${ap.parts.join(':')}`;
   const written = `${kind}:${target}`;
-  if (hasGlob(fn)) return fail(`${written}: wildcards in ${kind} function names are not supported yet`);
+  if (hasGlob(fn)) {
+    if (!env.hasKprobes) return fail(`${written}: ${NO_KPROBES}, so kernel functions cannot be probed; use a tracepoint instead (wildcards work there too, e.g. tracepoint:syscalls:sys_enter_*)`);
+    if (plus >= 0) return fail(`${written}: an offset cannot be combined with a wildcard`);
+    const names = env.listKernelFunctions?.(fn) ?? [];
+    if (names.length === 0) {
+      return fail(`${written}: no kernel function matches '${fn}'`, ['HINT: kprobe-able functions are listed in /sys/kernel/tracing/available_filter_functions']);
+    }
+    const prefix = ap.parts.length === 2 ? `${ap.parts[0]}:` : '';
+    return {
+      kind,
+      attaches: names.map((name) => ({
+        attachPoint: ap,
+        resolved: { kind: 'kprobe', fn: name, offset: 0, ret: kind === 'kretprobe' },
+        probeName: `${kind}:${prefix}${name}`,
+      })),
+    };
+  }
 
   if (env.hasKprobes) {
     let symbol = fn;

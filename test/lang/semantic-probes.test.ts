@@ -83,6 +83,31 @@ describe('attach point resolution', () => {
     ]);
   });
 
+  it('expands kprobe wildcards into one attach per matching kernel function', () => {
+    const env = { hasKprobes: true, symbols: ['vfs_write', 'vfs_read', 'vfs_readv', 'tcp_sendmsg'] };
+    expect(attaches('kprobe:vfs_read* {} kr:vfs_?rite {}', env).map(summary)).toEqual([
+      ['kprobe:vfs_read', { kind: 'kprobe', fn: 'vfs_read', offset: 0, ret: false }],
+      ['kprobe:vfs_readv', { kind: 'kprobe', fn: 'vfs_readv', offset: 0, ret: false }],
+      ['kretprobe:vfs_write', { kind: 'kprobe', fn: 'vfs_write', offset: 0, ret: true }],
+    ]);
+    expect(errors('kprobe:nomatch_* {}\nkprobe:vfs_*+4 {}', env)).toEqual([
+      "1:1: kprobe:nomatch_*: no kernel function matches 'nomatch_*'",
+      '2:1: kprobe:vfs_*+4: an offset cannot be combined with a wildcard',
+    ]);
+    expect(errors('kprobe:vfs_* {}')).toEqual([
+      '1:1: kprobe:vfs_*: this kernel has no kprobes (CONFIG_KPROBES is off), so kernel functions cannot be probed; use a tracepoint instead (wildcards work there too, e.g. tracepoint:syscalls:sys_enter_*)',
+    ]);
+  });
+
+  it('refuses more attach points than the probe limit, as bpftrace does', () => {
+    const symbols = Array.from({ length: 1025 }, (_, i) => `fn_${i}`);
+    expect(errors('kprobe:fn_* {}', { hasKprobes: true, symbols })).toEqual([
+      "Can't attach to 1025 probes because it exceeds the limit of 1024 probes",
+    ]);
+    // fn_1, fn_10..fn_19, fn_100..fn_199, fn_1000..fn_1024
+    expect(attaches('kprobe:fn_1* {}', { hasKprobes: true, symbols })).toHaveLength(136);
+  });
+
   it('maps sys_NAME to the __x64_sys_NAME wrapper when only the wrapper exists', () => {
     const env = { hasKprobes: true, symbols: ['__x64_sys_openat'] };
     expect(attaches('kprobe:sys_openat {}', env).map(summary)).toEqual([

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { globToRegExp, locateTracefs, parseFormat, Tracefs } from '../../runtime/tracefs.ts';
+import { globToRegExp, locateTracefs, parseFilterFunctions, parseFormat, Tracefs } from '../../runtime/tracefs.ts';
 import { LiveKernelEnvironment } from '../../runtime/kernel-env.ts';
 import { kernelAvailable } from '../support/kernel.ts';
 
@@ -38,6 +38,13 @@ describe('parseFormat', () => {
         { name: 'mac', cType: 'u8[6]', offset: 44, size: 6, signed: false, isCharArray: false },
       ],
     });
+  });
+});
+
+describe('parseFilterFunctions', () => {
+  it('keeps function names, drops module tags, duplicates and unnamed entries, and sorts', () => {
+    const text = 'vfs_read\ndo_sys_open\nxfs_file_read_iter [xfs]\nvfs_read\n__ftrace_invalid_address___64\n\n';
+    expect(parseFilterFunctions(text)).toEqual(['do_sys_open', 'vfs_read', 'xfs_file_read_iter']);
   });
 });
 

@@ -191,6 +191,7 @@ export function fakeEnv(opts: FakeEnvOptions = {}): KernelEnvironment {
       return tps.filter((t) => c.test(t.category) && e.test(t.event)).map((t) => ({ category: t.category, event: t.event }));
     },
     kernelSymbolExists: (name) => (symbols ? symbols.has(name) : undefined),
+    listKernelFunctions: (glob) => [...(opts.symbols ?? [])].filter((n) => globToRegExp(glob).test(n)).sort(),
     resolveUserBinary: (target) => fakeLookup(opts.binaries ?? FAKE_BINARIES, target),
     hasFentry: opts.hasFentry ?? false,
     kernelFunction: (name) => (opts.kernelFunctions ?? FAKE_KERNEL_FUNCTIONS).find((f) => f.name === name),

@@ -67,6 +67,19 @@ console.log(`kernel ${spawnSync('uname', ['-r'], { encoding: 'utf8' }).stdout.tr
   check('kprobe:do_sys_openat2 counts opens', r.code === 0 && m !== null && Number(m[1]) > 0 && r.stderr === 'Attaching 2 probes...\n', show(r));
 }
 
+// 1b. kprobe wildcard: one probe per matching function, `probe` names each
+{
+  let done = false;
+  const r = await tsbpf(['-e', 'kprobe:do_sys_open* { @[probe] = count(); } interval:ms:300 { exit(); }'], () => openFilesUntil(() => done));
+  done = true;
+  const attached = /^Attaching (\d+) probes\.\.\.\n$/.exec(r.stderr);
+  check(
+    'kprobe:do_sys_open* expands to every matching function and counts do_sys_openat2',
+    r.code === 0 && attached !== null && Number(attached[1]) >= 3 && /\n@\[kprobe:do_sys_openat2\]: [1-9]\d*\n/.test(r.stdout),
+    show(r),
+  );
+}
+
 // 2. kretprobe with retval, filtered to this process
 {
   let done = false;
