@@ -16,3 +16,7 @@ export { compilePrintf, type FormatRecord } from './runtime/output/printf.ts';
 export { formatMap, formatUserMap, formatExitMaps } from './runtime/output/maps.ts';
 export { OutputWriter } from './runtime/output/writer.ts';
 export { TextSink, lostEventsMessage } from './runtime/output/text-sink.ts';
+export { JsonSink } from './runtime/output/json-sink.ts';
+export { formatJsonMap, formatJsonUserMap, jsonEscape } from './runtime/output/json.ts';
+export { PrintingSink, type MapAccess, type OutputFormat, type SinkOptions } from './runtime/output/sink.ts';
+export { brokenDownTime, strftime, type BrokenDownTime } from './runtime/output/strftime.ts';

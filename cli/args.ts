@@ -17,9 +17,15 @@ export interface CliOptions {
   readonly quiet: boolean;
   /** `-c CMD`: run CMD with probes attached, end when it exits; `cpid` is its pid. */
   readonly command?: string;
+  /** `-f FORMAT`: bpftrace's text (the default) or JSON lines. */
+  readonly format?: OutputFormatName;
+  /** `-o FILE`: the trace output goes to FILE instead of stdout. */
+  readonly outputFile?: string;
   /** What diagnostics call an inline program (default `stdin`, as bpftrace does). */
   readonly sourceName?: string;
 }
+
+export type OutputFormatName = 'text' | 'json';
 
 /** The result of parsing argv: options to run, or text to print and an exit code. */
 export type ParsedArgs =
@@ -40,8 +46,10 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     .option('-l', 'list tracepoints (matching the glob in the first argument, e.g. \'tracepoint:syscalls:*open*\'), or a binary\'s functions (\'uprobe:/bin/bash:read*\')')
     .option('-d, --dump-bpf', 'print the generated BPF programs and maps, and exit without loading')
     .option('-v, --verbose', 'print notices and program sizes')
-    .option('-q, --quiet', 'do not print the "Attaching N probes..." line')
+    .option('-q, --quiet', 'do not print the "Attaching N probes..." line (attached_probes with -f json)')
     .option('-c <command>', 'run COMMAND once the probes are attached and end when it exits (cpid is its pid)')
+    .option('-f <format>', "output format: 'text' (the default) or 'json' (one JSON object per line, as bpftrace prints them)")
+    .option('-o <file>', 'write the trace output to FILE instead of stdout (errors stay on stderr)')
     .option('--repl', 'interactive mode (the default when no program is given on a terminal)')
     .version(VERSION, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'print this help')
@@ -52,7 +60,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
 Examples:
   tsbpf -e 'tracepoint:syscalls:sys_enter_execve { printf("%s\\n", comm); }'
   tsbpf -e 'tracepoint:raw_syscalls:sys_enter { @[comm] = count(); }'
-  tsbpf script.bt 42`,
+  tsbpf script.bt 42
+  tsbpf -f json -o trace.json -e 'tracepoint:syscalls:sys_enter_openat { time("%H:%M:%S "); printf("%s\\n", comm); }'`,
     )
     .passThroughOptions()
     .exitOverride()
@@ -70,7 +79,10 @@ Examples:
     }
     throw e;
   }
-  const o = program.opts<{ e?: string; l?: boolean; dumpBpf?: boolean; verbose?: boolean; quiet?: boolean; repl?: boolean; c?: string }>();
+  const o = program.opts<{ e?: string; l?: boolean; dumpBpf?: boolean; verbose?: boolean; quiet?: boolean; repl?: boolean; c?: string; f?: string; o?: string }>();
+  if (o.f !== undefined && o.f !== 'text' && o.f !== 'json') {
+    return { kind: 'exit', code: 1, stdout: '', stderr: `tsbpf: invalid output format "${o.f}": valid formats are 'text' and 'json'\n` };
+  }
   const rest = program.args;
   if (o.l) return { kind: 'list', options: { pattern: rest[0] } };
   if (o.repl || (o.e === undefined && rest.length === 0 && process.stdin.isTTY)) {
@@ -89,6 +101,15 @@ Examples:
   }
   return {
     kind: 'run',
-    options: { source, positionals, dump: !!o.dumpBpf, verbose: !!o.verbose, quiet: !!o.quiet, ...(o.c !== undefined ? { command: o.c } : {}) },
+    options: {
+      source,
+      positionals,
+      dump: !!o.dumpBpf,
+      verbose: !!o.verbose,
+      quiet: !!o.quiet,
+      ...(o.c !== undefined ? { command: o.c } : {}),
+      ...(o.f !== undefined ? { format: o.f } : {}),
+      ...(o.o !== undefined ? { outputFile: o.o } : {}),
+    },
   };
 }

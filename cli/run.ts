@@ -1,7 +1,7 @@
 // The tsbpf pipeline: source → parse → analyze → generate → (dump | load, attach, stream, print
 // maps at the end). Errors surface as CompileError diagnostics or one-line messages; the session
 // is closed on every path so no BPF object outlives the run.
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { generate } from '../codegen/gen/index.ts';
 import { dumpObject } from '../codegen/dump.ts';
 import type { BpfObject } from '../codegen/object.ts';
@@ -12,7 +12,8 @@ import { parse } from '../lang/parser.ts';
 import { analyze } from '../lang/semantic/index.ts';
 import { SourceFile } from '../lang/source.ts';
 import { LiveKernelEnvironment } from '../runtime/kernel-env.ts';
-import { lostEventsMessage, TextSink } from '../runtime/output/text-sink.ts';
+import { JsonSink } from '../runtime/output/json-sink.ts';
+import { TextSink } from '../runtime/output/text-sink.ts';
 import { OutputWriter } from '../runtime/output/writer.ts';
 import { checkPrivileges } from '../runtime/privileges.ts';
 import { Session } from '../runtime/session.ts';
@@ -103,20 +104,24 @@ async function execute(obj: BpfObject, opts: CliOptions, out: OutputWriter, sour
   const ended = new Promise<void>((resolve) => (finish = resolve));
   const onSignal = (): void => finish!();
   let child: ChildCommand | undefined;
+  // -o FILE: the trace output goes there; stdout keeps the notify line and the "\n\n" before
+  // the exit maps, as in bpftrace.
+  const traceFd = opts.outputFile !== undefined ? openOutputFile(opts.outputFile) : undefined;
+  const traceOut = traceFd !== undefined ? new OutputWriter(traceFd) : out;
   try {
     // -c: the child exists (stopped before CMD runs) first, so `cpid` is known to BEGIN.
     if (opts.command !== undefined) child = await startChild(opts.command);
     const cpid = child?.pid;
     session = withSource(source, () => Session.open(obj, cpid !== undefined ? { cpid } : {}));
     const s = session;
-    const sink = new TextSink(obj, out, s, () => finish!());
+    const sink = new (opts.format === 'json' ? JsonSink : TextSink)(obj, traceOut, s, () => finish!());
     // A reader that goes away (`| head`) ends the run like Ctrl-C does.
-    out.onClosed = () => finish!();
+    traceOut.onClosed = () => finish!();
     // Signals end the run the same way exit() does; installed before anything is attached.
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     const probes = obj.programs.length;
-    if (!opts.quiet) writeErr(`Attaching ${probes} probe${probes === 1 ? '' : 's'}...\n`);
+    if (!opts.quiet) sink.attachedProbes(probes);
     withSource(source, () => s.runBegin());
     withSource(source, () => s.attachAll());
     if (process.env[NOTIFY_ENV] !== undefined) {
@@ -127,7 +132,7 @@ async function execute(obj: BpfObject, opts: CliOptions, out: OutputWriter, sour
     if (child) {
       // BEGIN's output comes before anything the command prints.
       s.drain();
-      out.flush();
+      traceOut.flush();
       void child.exited.then(() => finish!());
       child.release();
     }
@@ -136,12 +141,10 @@ async function execute(obj: BpfObject, opts: CliOptions, out: OutputWriter, sour
     withSource(source, () => s.runEnd());
     s.drain();
     const lost = s.lostEvents();
-    if (lost > 0n) {
-      out.flush();
-      writeErr(lostEventsMessage(lost));
-    }
-    sink.printExitMaps();
+    if (lost > 0n) sink.lostEvents(lost);
+    sink.printExitMaps(out);
     // Output first: closing the probes waits for the kernel (RCU grace periods, tens of ms).
+    traceOut.flush();
     out.flush();
     return 0;
   } finally {
@@ -149,7 +152,17 @@ async function execute(obj: BpfObject, opts: CliOptions, out: OutputWriter, sour
     process.off('SIGTERM', onSignal);
     child?.kill();
     session?.close();
+    traceOut.flush();
     out.flush();
+    if (traceFd !== undefined) closeSync(traceFd);
+  }
+}
+
+function openOutputFile(path: string): number {
+  try {
+    return openSync(path, 'w');
+  } catch (e) {
+    throw new UserError(`cannot open output file '${path}': ${(e as Error).message.replace(/^\w+: /, '').replace(/, open '.*$/, '')}`);
   }
 }
 

@@ -6,7 +6,7 @@ import type { Span } from '../lang/source.ts';
 import type { Type } from '../lang/types.ts';
 import type { Insn } from './insn.ts';
 
-export type MapKind = 'hash' | 'percpu_hash' | 'array' | 'percpu_array' | 'ringbuf';
+export type MapKind = 'hash' | 'percpu_hash' | 'array' | 'percpu_array' | 'ringbuf' | 'stack_trace';
 
 /**
  * Why a map exists. `user` maps hold a script's `@maps`; the others are internal:
@@ -14,9 +14,16 @@ export type MapKind = 'hash' | 'percpu_hash' | 'array' | 'percpu_array' | 'ringb
  * - `lost`: per-CPU array, element 0 counts events the ring buffer had no room for;
  * - `globals`: array of one element whose value the runtime writes before BEGIN
  *   (see GLOBALS_* offsets below);
- * - `scratch`: per-CPU array used as large temporary storage (strings, tuple keys, records).
+ * - `scratch`: per-CPU array used as large temporary storage (strings, tuple keys, records);
+ * - `stack`: a stack_trace map bpf_get_stackid fills, one per (kernel/user, frame limit), named
+ *   by stackMapName; key u32 stack id, value `limit` u64 instruction pointers (0 after the last).
  */
-export type MapRole = 'user' | 'events' | 'lost' | 'globals' | 'scratch';
+export type MapRole = 'user' | 'events' | 'lost' | 'globals' | 'scratch' | 'stack';
+
+/** The stack map of kstack(limit) (user = false) or ustack(limit). */
+export function stackMapName(user: boolean, limit: number): string {
+  return `.${user ? 'u' : 'k'}stack${limit}`;
+}
 
 /** Byte offsets in the `globals` map value that the runtime fills in before running BEGIN. */
 export const GLOBALS_START_NS = 0; // CLOCK_MONOTONIC (= bpf_ktime_get_ns) at start, for `elapsed`
@@ -76,6 +83,8 @@ export enum EventKind {
   PrintMap = 3,
   /** id = index of the map in BpfObject.maps to clear now. */
   ClearMap = 4,
+  /** time(fmt): id = index of the format in BpfObject.timeFormats; userspace formats the time it receives this. */
+  Time = 5,
 }
 
 /** Every record begins with `u32 kind; u32 id;` (8 bytes); payload follows at offset 8. */
@@ -95,4 +104,6 @@ export interface BpfObject {
   readonly maps: readonly MapSpec[];
   readonly programs: readonly ProgramSpec[];
   readonly printfs: readonly PrintfLayout[];
+  /** strftime formats of time() calls, by id (EventKind.Time); absent when there are none. */
+  readonly timeFormats?: readonly string[];
 }

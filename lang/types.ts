@@ -55,7 +55,33 @@ export function linearBuckets(b: LinearBounds): number {
   return Math.floor((b.max - b.min) / b.step) + 2;
 }
 
-export type Type = IntType | StringType | VoidType | AggType;
+/** How a stack prints: bpftrace's `name+off` lines, or perf's `\tADDR name+off`. */
+export type StackMode = 'bpftrace' | 'perf';
+
+/** Most frames a stack may ask for (bpftrace's limit); the kernel's perf_event_max_stack may be lower. */
+export const MAX_STACK_LIMIT = 1024;
+/** Frames of a bare `kstack`/`ustack`, as in bpftrace. */
+export const DEFAULT_STACK_LIMIT = 127;
+
+/**
+ * kstack/ustack: a u64 holding the stack id from bpf_get_stackid (int32, negative when the kernel
+ * had no stack) and, for ustack, the pid in the upper 32 bits so userspace can symbolize frames.
+ */
+export interface StackType {
+  readonly kind: 'stack';
+  readonly user: boolean;
+  readonly limit: number;
+  readonly mode: StackMode;
+}
+
+/** ksym()/usym(): an address printed as the symbol containing it. usym also stores the pid
+ *  (u64 address, then u64 pid), since user addresses mean something only in their process. */
+export interface SymbolType {
+  readonly kind: 'symbol';
+  readonly user: boolean;
+}
+
+export type Type = IntType | StringType | VoidType | AggType | StackType | SymbolType;
 
 export const u8: IntType = { kind: 'int', bits: 8, signed: false };
 export const u16: IntType = { kind: 'int', bits: 16, signed: false };
@@ -86,6 +112,10 @@ export function typeName(t: Type): string {
       return 'none';
     case 'agg':
       return t.fn;
+    case 'stack':
+      return t.user ? 'ustack' : 'kstack';
+    case 'symbol':
+      return t.user ? 'usym' : 'ksym';
   }
 }
 
@@ -103,6 +133,10 @@ export function sizeOf(t: Type): number {
       // (value, set) so a CPU that never saw the map does not contribute a 0; stats keeps
       // (total, count) like avg; hist/lhist keep one count per (key, bucket) entry.
       return t.fn === 'count' || t.fn === 'sum' || t.fn === 'hist' || t.fn === 'lhist' ? 8 : 16;
+    case 'stack':
+      return 8;
+    case 'symbol':
+      return t.user ? 16 : 8;
   }
 }
 

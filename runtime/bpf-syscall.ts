@@ -15,8 +15,8 @@ const enum Cmd {
   RawTracepointOpen = 17,
 }
 
-export type BpfMapKind = 'hash' | 'array' | 'percpu_hash' | 'percpu_array' | 'ringbuf';
-const MAP_TYPE: Record<BpfMapKind, number> = { hash: 1, array: 2, percpu_hash: 5, percpu_array: 6, ringbuf: 27 };
+export type BpfMapKind = 'hash' | 'array' | 'percpu_hash' | 'percpu_array' | 'ringbuf' | 'stack_trace';
+const MAP_TYPE: Record<BpfMapKind, number> = { hash: 1, array: 2, percpu_hash: 5, percpu_array: 6, stack_trace: 7, ringbuf: 27 };
 
 export type BpfProgType = 'kprobe' | 'tracepoint' | 'perf_event' | 'raw_tracepoint' | 'tracing';
 const PROG_TYPE: Record<BpfProgType, number> = { kprobe: 2, tracepoint: 5, perf_event: 7, raw_tracepoint: 17, tracing: 26 };

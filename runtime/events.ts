@@ -2,8 +2,23 @@
 // runtime/session.ts produces them; runtime/output/ turns them into text (or JSON).
 import type { PrintfLayout } from '../codegen/object.ts';
 
-/** A decoded integer (signed or unsigned per its type) or string (up to its NUL). */
-export type Scalar = bigint | string;
+/** A decoded integer (signed or unsigned per its type), string (up to its NUL; ksym/usym values
+ *  arrive already symbolized as strings) or kstack/ustack. */
+export type Scalar = bigint | string | Stack;
+
+/**
+ * A kstack/ustack, symbolized: one entry per frame, outermost last. In bpftrace mode a frame is
+ * `name+offset` (or `0x...`), indented when printed; in perf mode it is the whole line
+ * `\tADDR name+offset`. No frames when the kernel had no stack (printed as an empty string).
+ */
+export interface Stack {
+  readonly frames: readonly string[];
+  readonly perf: boolean;
+}
+
+export function isStack(v: unknown): v is Stack {
+  return typeof v === 'object' && v !== null && 'frames' in v;
+}
 
 /**
  * A map value with per-CPU copies already folded:
@@ -45,4 +60,6 @@ export interface EventSink {
   printMap(mapIndex: number): void;
   /** clear(@m): clear map `mapIndex` now. */
   clearMap(mapIndex: number): void;
+  /** time(fmt): print the current time with strftime format `format` now (optional for sinks that ignore it). */
+  time?(format: string): void;
 }

@@ -5,6 +5,7 @@ import type { MapSpec } from '../codegen/object.ts';
 import { HIST_BUCKETS, linearBuckets, type AggType, type IntType, type Type } from '../lang/types.ts';
 import { mapDelete, mapGetNextKey, mapLookup, mapUpdate } from './bpf-syscall.ts';
 import type { MapEntry, MapValue, Scalar } from './events.ts';
+import { decodeSymbolic, type ValueSymbols } from './symbolizer.ts';
 
 export interface RawEntry {
   readonly key: Buffer;
@@ -48,17 +49,17 @@ export function readRawEntries(fd: number, keySize: number, valueBytes: number):
 }
 
 /** All entries of user map `spec` (held in `fd`), decoded; hist/lhist rows grouped by key. */
-export function readMapEntries(fd: number, spec: MapSpec, possibleCpus: number): MapEntry[] {
-  return decodeMapEntries(spec, readRawEntries(fd, spec.keySize, lookupValueSize(spec, possibleCpus)), possibleCpus);
+export function readMapEntries(fd: number, spec: MapSpec, possibleCpus: number, symbols?: ValueSymbols): MapEntry[] {
+  return decodeMapEntries(spec, readRawEntries(fd, spec.keySize, lookupValueSize(spec, possibleCpus)), possibleCpus, symbols);
 }
 
 /** Decodes raw entries of a user map; a hist/lhist map's (key, bucket) rows become one
  *  Histogram per user key, in the order each key first appears. */
-export function decodeMapEntries(spec: MapSpec, raw: readonly RawEntry[], possibleCpus: number): MapEntry[] {
+export function decodeMapEntries(spec: MapSpec, raw: readonly RawEntry[], possibleCpus: number, symbols?: ValueSymbols): MapEntry[] {
   const user = spec.user;
   const bucketOffset = user?.bucketOffset;
   if (!user || bucketOffset === undefined || user.info.value.kind !== 'agg') {
-    return raw.map((e) => decodeMapEntry(spec, e.key, e.value, possibleCpus));
+    return raw.map((e) => decodeMapEntry(spec, e.key, e.value, possibleCpus, symbols));
   }
   const t = user.info.value;
   const size = t.linear ? linearBuckets(t.linear) : HIST_BUCKETS;
@@ -89,14 +90,15 @@ export function clearMapEntries(fd: number, spec: MapSpec, possibleCpus: number)
 }
 
 /** Decodes one entry of a user map. `value` holds `possibleCpus` copies for per-CPU maps. */
-export function decodeMapEntry(spec: MapSpec, key: Buffer, value: Buffer, possibleCpus: number): MapEntry {
+/** Stacks and symbols come out symbolized with `symbols`, else as their raw u64. */
+export function decodeMapEntry(spec: MapSpec, key: Buffer, value: Buffer, possibleCpus: number, symbols?: ValueSymbols): MapEntry {
   const user = spec.user;
   if (!user) throw new Error(`map ${spec.name} is not a user map`);
-  const keys = user.keyLayout.map((f) => decodeScalar(key, f.offset, f.type));
+  const keys = user.keyLayout.map((f) => decodeScalar(key, f.offset, f.type, symbols));
   const copies = isPerCpu(spec) ? possibleCpus : 1;
   const stride = isPerCpu(spec) ? roundUp8(spec.valueSize) : spec.valueSize;
   const t = user.info.value;
-  const v: MapValue = t.kind === 'agg' ? foldAgg(t, value, copies, stride) : decodeScalar(value, 0, t);
+  const v: MapValue = t.kind === 'agg' ? foldAgg(t, value, copies, stride) : decodeScalar(value, 0, t, symbols);
   return { keys, value: v };
 }
 
@@ -149,7 +151,7 @@ function foldAgg(t: AggType, value: Buffer, copies: number, stride: number): Map
 }
 
 /** An int (per width and signedness) or a string (up to its NUL) at `offset`. */
-export function decodeScalar(buf: Buffer, offset: number, t: Type): Scalar {
+export function decodeScalar(buf: Buffer, offset: number, t: Type, symbols?: ValueSymbols): Scalar {
   switch (t.kind) {
     case 'int':
       return decodeInt(buf, offset, t);
@@ -162,6 +164,9 @@ export function decodeScalar(buf: Buffer, offset: number, t: Type): Scalar {
       return decodeInt(buf, offset, { kind: 'int', bits: 64, signed: t.signed });
     case 'void':
       return 0n;
+    case 'stack':
+    case 'symbol':
+      return decodeSymbolic(buf, offset, t, symbols);
   }
 }
 

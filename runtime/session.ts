@@ -9,6 +9,7 @@ import {
   GLOBALS_CPID,
   GLOBALS_SIZE,
   GLOBALS_START_NS,
+  stackMapName,
   type BpfObject,
   type MapSpec,
   type PrintfLayout,
@@ -24,6 +25,7 @@ import { clearMapEntries, lookupValueSize, readMapEntries } from './maps.ts';
 import { checkPrivileges, MISSING_PRIVILEGES } from './privileges.ts';
 import { RingBufferReader } from './ringbuf.ts';
 import { loadErrorDiagnostic } from './verifier.ts';
+import { Symbolizer, usesKernelSymbols } from './symbolizer.ts';
 
 export interface SessionOptions {
   /** Verifier log level for the first load attempt (default 0; a rejection is retried at 1). */
@@ -37,7 +39,11 @@ export class Session {
   private reader: RingBufferReader | undefined;
   private readonly printfs: ReadonlyMap<number, PrintfLayout>;
   private readonly possibleCpus = possibleCpuCount();
+  /** Prints kstack/ustack and ksym/usym values: stacks come from this session's stack maps. */
+  readonly symbols: Symbolizer;
   private closed = false;
+  /** Set by an exit() event: like bpftrace, events after it are dropped until END runs. */
+  private exited = false;
 
   private constructor(
     readonly obj: BpfObject,
@@ -47,6 +53,8 @@ export class Session {
     private readonly progFds: readonly number[],
   ) {
     this.printfs = new Map(obj.printfs.map((p) => [p.id, p]));
+    this.symbols = new Symbolizer((user, limit, id) => this.readStack(user, limit, id));
+    if (usesKernelSymbols(obj)) this.symbols.warmUp();
   }
 
   /**
@@ -86,6 +94,8 @@ export class Session {
 
   /** Runs every END program once, in program order. */
   runEnd(): void {
+    this.reader?.drain();
+    this.exited = false;
     this.runOnce('end');
   }
 
@@ -132,7 +142,21 @@ export class Session {
   /** The decoded entries of user map `index` (into obj.maps). */
   readMap(index: number): MapEntry[] {
     const { spec, fd } = this.userMap(index);
-    return readMapEntries(fd, spec, this.possibleCpus);
+    return readMapEntries(fd, spec, this.possibleCpus, this.symbols);
+  }
+
+  /** The instruction pointers of stack `id` in the stack map of (user, limit), if it is there. */
+  private readStack(user: boolean, limit: number, id: number): bigint[] | undefined {
+    if (this.closed) return undefined;
+    const i = this.obj.maps.findIndex((m) => m.name === stackMapName(user, limit));
+    if (i < 0) return undefined;
+    const key = Buffer.alloc(4);
+    key.writeUInt32LE(id);
+    const value = Buffer.alloc(8 * limit);
+    if (!mapLookup(this.mapFds[i]!, key, value)) return undefined;
+    const ips: bigint[] = [];
+    for (let at = 0; at < value.length; at += 8) ips.push(value.readBigUInt64LE(at));
+    return ips;
   }
 
   /** Empties user map `index`. */
@@ -169,6 +193,7 @@ export class Session {
   private dispatch(record: DataView, sink: EventSink): void {
     if (record.byteLength < EVENT_HEADER_SIZE) return;
     const kind = record.getUint32(0, true);
+    if (this.exited) return;
     const id = record.getUint32(4, true);
     switch (kind) {
       case EventKind.Printf: {
@@ -177,6 +202,7 @@ export class Session {
         return;
       }
       case EventKind.Exit:
+        this.exited = true;
         sink.exit(record.byteLength >= 16 ? Number(record.getBigInt64(8, true)) : 0);
         return;
       case EventKind.PrintMap:
@@ -185,6 +211,11 @@ export class Session {
       case EventKind.ClearMap:
         sink.clearMap(id);
         return;
+      case EventKind.Time: {
+        const format = this.obj.timeFormats?.[id];
+        if (format !== undefined) sink.time?.(format);
+        return;
+      }
       // Unknown kinds cannot come from our own codegen; skipping keeps the stream going.
     }
   }
@@ -236,6 +267,9 @@ function mapCreateHint(spec: MapSpec, code: string): string {
   if (code === 'EPERM' || code === 'EACCES') return MISSING_PRIVILEGES;
   if (code === 'ENOMEM') return 'the kernel is out of memory for BPF maps; raise `ulimit -l` (locked memory) or free memory';
   if (spec.kind === 'ringbuf' && code === 'EINVAL') return 'this kernel has no BPF ring buffer (it needs Linux 5.8 or later)';
+  if (spec.kind === 'stack_trace' && code === 'EINVAL') {
+    return `kernel.perf_event_max_stack may be smaller than ${spec.valueSize / 8} frames; raise it with sysctl kernel.perf_event_max_stack=<new value>`;
+  }
   return `the kernel refused a ${spec.kind} map of ${spec.keySize}-byte keys and ${spec.valueSize}-byte values`;
 }
 

@@ -7,6 +7,7 @@ import { alu, call, imm, ldMapValue, ldx, mov, reg } from '../ops.ts';
 import { CTX, fail, type Gen } from './context.ts';
 import { fexitRetval, pointerArg } from './fentry.ts';
 import { GLOBALS_MAP } from './maps.ts';
+import { stackId } from './stacks.ts';
 import { zeroFrom } from './strings.ts';
 
 /** struct pt_regs offsets on x86-64 for arg0..arg5 (di, si, dx, cx, r8, r9) and the return value (ax). */
@@ -64,6 +65,9 @@ export function builtinInt(g: Gen, b: Builtin, dst: Reg): void {
     case 'retval':
       if (g.attach.resolved.kind === 'fentry') return fexitRetval(g, b, dst);
       return g.emit(ldx(8, dst, CTX, retvalOffset(g, b)));
+    case 'kstack':
+    case 'ustack':
+      return stackId(g, b, dst);
     case 'cpid':
       // The runtime writes the -c child's pid into the globals before BEGIN.
       return g.emit(ldMapValue(dst, GLOBALS_MAP, GLOBALS_CPID), ldx(4, dst, dst, 0));

@@ -30,6 +30,8 @@ export interface VarSlot {
 export interface ObjectTables {
   readonly maps: ReadonlyMap<string, MapRef>;
   readonly printfs: readonly PrintfLayout[];
+  /** time() formats; a format's index is its EventKind.Time id. */
+  readonly timeFormats: readonly string[];
   readonly ringBytes: number;
 }
 

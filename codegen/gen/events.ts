@@ -1,4 +1,4 @@
-// Records sent to userspace through the `.events` ring buffer: printf, exit, print, clear.
+// Records sent to userspace through the `.events` ring buffer: printf, exit, print, clear, time.
 import type { Call, MapAccess } from '../../lang/ast.ts';
 import { Reg } from '../insn.ts';
 import { Helper } from '../helpers.ts';
@@ -85,4 +85,22 @@ export function mapEvent(g: Gen, c: Call, kind: EventKind.PrintMap | EventKind.C
   const off = g.stack.alloc(8, c.span, `a ${c.name} record`);
   header(g, off, kind, ref.index);
   output(g, off, 8, 'force');
+}
+
+/** bpftrace's format when time() has none. */
+export const DEFAULT_TIME_FORMAT = '%H:%M:%S\n';
+
+/** The strftime format of a time() call (semantic analysis made sure it is a literal). */
+export function timeFormatOf(c: Call): string {
+  const fmt = c.args[0];
+  return fmt?.kind === 'StrLit' ? fmt.value : DEFAULT_TIME_FORMAT;
+}
+
+/** time([fmt]): userspace formats the time when it receives the record, as bpftrace does. */
+export function timeCall(g: Gen, c: Call): void {
+  const id = g.tables.timeFormats.indexOf(timeFormatOf(c));
+  if (id < 0) throw fail('internal: time() format has no id', c.span);
+  const off = g.stack.alloc(8, c.span, 'a time record');
+  header(g, off, EventKind.Time, id);
+  output(g, off, 8, 'half-full');
 }

@@ -14,6 +14,7 @@ import { builtinInt, fieldInt } from './builtins.ts';
 import { CALLEE_SAVED, fail, immOf, type Gen } from './context.ts';
 import { ctxReadCalls } from './fentry.ts';
 import { mapReadInt } from './maps-ops.ts';
+import { stackId, storeUsym } from './stacks.ts';
 import { strBranch } from './strings.ts';
 
 const COMPARE: Partial<Record<BinaryOp, { u: JmpOp; s: JmpOp }>> = {
@@ -147,6 +148,10 @@ function evalIntHeld(g: Gen, e: Expr, dst: Reg): void {
         return;
       }
       case 'Call':
+        if (e.name === 'kstack' || e.name === 'ustack') return stackId(g, e, dst);
+        // A symbol's value is its address (a usym's pid is added where it is stored).
+        if ((e.name === 'ksym' || e.name === 'usym') && e.args[0]) return evalInt(g, e.args[0], dst);
+        throw fail(`cannot use ${describe(e)} as an integer here`, e.span);
       case 'IntLit':
       case 'StrLit':
       case 'PositionalParam':
@@ -161,6 +166,7 @@ function describe(e: Expr): string {
 
 /** *(u64 *)(r10 + off) = e (converted to `t`), as a single store when e is a small constant. */
 export function storeInt(g: Gen, e: Expr, off: number, t: Type): void {
+  if (t.kind === 'symbol' && t.user) return storeUsym(g, e, off);
   const c = constInt(g, e);
   const o = c === undefined ? undefined : immOf(convert(c, t));
   if (o && 'imm' in o) return g.asm.withSpan(e.span, () => g.emit(st(8, Reg.R10, off, o.imm)));

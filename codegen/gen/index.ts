@@ -3,6 +3,7 @@ import type { CheckedProgram } from '../../lang/checked.ts';
 import type { BpfObject } from '../object.ts';
 import type { MapRef, ObjectTables } from './context.ts';
 import { buildMapSpecs, checkRingBytes, DEFAULT_RING_BYTES, SMALL_RING_BYTES } from './maps.ts';
+import { timeFormatOf } from './events.ts';
 import { printfLayout } from './printf.ts';
 import { generateProgram } from './program.ts';
 import { probeExprs } from './walk.ts';
@@ -13,7 +14,7 @@ export interface GenerateOptions {
 }
 
 /** Calls that send a record through the events ring buffer. */
-const EVENT_CALLS = new Set(['printf', 'exit', 'print', 'clear']);
+const EVENT_CALLS = new Set(['printf', 'exit', 'print', 'clear', 'time']);
 
 /**
  * The ring must absorb bursts from probes that fire at kernel event rates (8 MiB keeps millions
@@ -36,11 +37,13 @@ export function generate(checked: CheckedProgram, opts: GenerateOptions = {}): B
   const needsGlobals = checked.probes.some((p) => probeExprs(p.probe).some((e) => e.kind === 'Builtin' && (e.name === 'elapsed' || e.name === 'cpid')));
   const maps = buildMapSpecs(checked, ringBytes, needsGlobals);
   const printfs = checked.printfs.map(printfLayout);
+  const timeFormats = [...new Set(checked.probes.flatMap((p) => probeExprs(p.probe).flatMap((e) => (e.kind === 'Call' && e.name === 'time' ? [timeFormatOf(e)] : []))))];
   const tables: ObjectTables = {
     maps: new Map<string, MapRef>(maps.map((spec, index) => [spec.name, { spec, index }])),
     printfs,
+    timeFormats,
     ringBytes,
   };
   const programs = checked.probes.flatMap((probe) => probe.attaches.map((a) => generateProgram(checked, probe, a, tables)));
-  return { license: 'GPL', maps, programs, printfs };
+  return { license: 'GPL', maps, programs, printfs, ...(timeFormats.length > 0 ? { timeFormats } : {}) };
 }

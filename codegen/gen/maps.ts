@@ -4,6 +4,7 @@ import type { CheckedProgram, MapInfo } from '../../lang/checked.ts';
 import { sizeOf, type Type } from '../../lang/types.ts';
 import { GLOBALS_SIZE, type FieldLayout, type MapSpec } from '../object.ts';
 import { roundUp8 } from './stack.ts';
+import { stackMapSpecs } from './stacks.ts';
 
 export const EVENTS_MAP = '.events';
 export const LOST_MAP = '.lost';
@@ -73,6 +74,7 @@ export function buildMapSpecs(checked: CheckedProgram, ringBytes: number, needsG
     // A plain array updated with an atomic add: the value is reachable without a helper call.
     { name: LOST_MAP, role: 'lost', kind: 'array', keySize: 4, valueSize: 8, maxEntries: 1 },
   ];
+  internal.push(...stackMapSpecs(checked));
   if (needsGlobals) {
     internal.push({ name: GLOBALS_MAP, role: 'globals', kind: 'array', keySize: 4, valueSize: GLOBALS_SIZE, maxEntries: 1 });
   }

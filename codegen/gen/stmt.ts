@@ -4,7 +4,7 @@ import { Reg } from '../insn.ts';
 import { EventKind } from '../object.ts';
 import { assign, incDec } from './assign.ts';
 import { fail, type Gen } from './context.ts';
-import { exitCall, mapEvent, printf } from './events.ts';
+import { exitCall, mapEvent, printf, timeCall } from './events.ts';
 import { branch, evalInt } from './expr.ts';
 import { buildKey, deleteKey } from './maps-ops.ts';
 import { strLoc } from './strings.ts';
@@ -53,6 +53,8 @@ function callStmt(g: Gen, c: Call): void {
   switch (c.name) {
     case 'printf':
       return printf(g, c);
+    case 'time':
+      return timeCall(g, c);
     case 'exit':
       return exitCall(g, c);
     case 'print':

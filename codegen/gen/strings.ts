@@ -2,6 +2,7 @@
 // byte after the NUL is zero: that makes map keys hash consistently and lets comparisons work a
 // word at a time.
 import type { Binary, Expr } from '../../lang/ast.ts';
+import { funcName } from '../../lang/semantic/builtins.ts';
 import type { Label } from '../asm.ts';
 import { Reg } from '../insn.ts';
 import { Helper } from '../helpers.ts';
@@ -27,6 +28,7 @@ export function constStr(g: Gen, e: Expr): string | undefined {
     return e.index === 0 ? String(g.checked.positionals.length) : (g.checked.positionals[e.index - 1] ?? '');
   }
   if (e.kind === 'Builtin' && e.name === 'probe') return g.attach.probeName;
+  if (e.kind === 'Builtin' && e.name === 'func') return funcName(g.attach);
   // str($1) is the positional parameter's text.
   const first = e.kind === 'Call' && e.name === 'str' ? e.args[0] : undefined;
   if (first?.kind === 'PositionalParam' && first.index > 0) return g.checked.positionals[first.index - 1] ?? '';

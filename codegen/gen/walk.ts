@@ -46,9 +46,11 @@ export function probeExprs(p: Probe): Expr[] {
   return [...allExprs([...(p.predicate ? [p.predicate] : []), ...p.body.stmts.flatMap(stmtExprs)])];
 }
 
-/** Whether the probe reads its context (args, argN, retval). */
+/** Whether the probe reads its context (args, argN, retval) or takes stacks from it. */
 export function usesContext(p: Probe): boolean {
-  return probeExprs(p).some((e) => e.kind === 'Builtin' && /^(args|arg[0-9]|retval)$/.test(e.name));
+  return probeExprs(p).some(
+    (e) => (e.kind === 'Builtin' && /^(args|arg[0-9]|retval|kstack|ustack)$/.test(e.name)) || (e.kind === 'Call' && (e.name === 'kstack' || e.name === 'ustack')),
+  );
 }
 
 /**

@@ -1,6 +1,6 @@
 // Builtin identifiers (`pid`, `comm`, `arg0`, ...): their types and which probes allow them.
 import type { CheckedAttach } from '../checked.ts';
-import { s64, stringType, u32, u64, type Type } from '../types.ts';
+import { DEFAULT_STACK_LIMIT, s64, stringType, u32, u64, type Type } from '../types.ts';
 import { fexitRetvalType } from './fentry.ts';
 import type { ProbeKind } from './probes.ts';
 
@@ -28,7 +28,7 @@ const SIMPLE: ReadonlyMap<string, Type> = new Map<string, Type>([
 
 /** bpftrace builtins tsbpf does not implement yet. */
 const UNSUPPORTED = new Set([
-  'func', 'kstack', 'ustack', 'curtask', 'cgroup', 'rand', 'ctx', 'username', 'usermode',
+  'curtask', 'cgroup', 'rand', 'ctx', 'username', 'usermode',
   'numaid', 'jiffies', 'ncpus', 'probetype', 'sarg0', 'sarg1', 'sarg2', 'sarg3', 'sarg4', 'sarg5',
   'arg6', 'arg7', 'arg8', 'arg9',
 ]);
@@ -47,6 +47,31 @@ const ARG_KINDS: readonly ProbeKind[] = ['kprobe', 'uprobe'];
 const RETVAL_KINDS: readonly ProbeKind[] = ['kretprobe', 'uretprobe', 'fexit'];
 const ARGS_KINDS: readonly ProbeKind[] = ['tracepoint', 'fentry', 'fexit'];
 const isFentry = (k: ProbeKind) => k === 'fentry' || k === 'fexit';
+const FUNC_KINDS: readonly ProbeKind[] = ['kprobe', 'kretprobe', 'uprobe', 'uretprobe', 'fentry', 'fexit'];
+
+/**
+ * The value of `func` in a program attached at `a`: the probed function's name, known at compile
+ * time since each attach point gets its own program. (bpftrace 0.17 symbolizes the instruction
+ * pointer instead, which in a uretprobe names the caller.) An address probe keeps its address.
+ */
+export function funcName(a: CheckedAttach): string {
+  const r = a.resolved;
+  switch (r.kind) {
+    case 'kprobe':
+    case 'fentry':
+      return r.fn;
+    case 'uprobe': {
+      const plus = r.fn.indexOf('+');
+      return plus < 0 ? r.fn : r.fn.slice(0, plus);
+    }
+    case 'tracepoint':
+      // A kprobe on a syscall redirected to its tracepoint: the function a kprobe would have hit.
+      if (r.fallbackFrom) return /^sys_/.test(r.fallbackFrom.fn) ? `__x64_${r.fallbackFrom.fn}` : r.fallbackFrom.fn;
+      return '';
+    default:
+      return '';
+  }
+}
 
 /**
  * The type of builtin `name` in a probe, or why it is not available. `ok: false` without a
@@ -60,6 +85,18 @@ export function builtinType(name: string, ctx: ProbeContext): BuiltinResult {
   if (name === 'cpid') {
     if (!ctx.hasChild) return { ok: false, message: 'cpid cannot be used without child command (-c CMD)' };
     return { ok: true, type: u32 };
+  }
+  if (name === 'kstack' || name === 'ustack') {
+    return { ok: true, type: { kind: 'stack', user: name === 'ustack', limit: DEFAULT_STACK_LIMIT, mode: 'bpftrace' } };
+  }
+  if (name === 'func') {
+    if (kinds.length === 0) return { ok: false };
+    if (!only(...FUNC_KINDS)) {
+      const bad = ctx.attaches.find((a) => funcName(a) === '');
+      return { ok: false, message: `The func builtin can not be used with '${bad?.attachPoint.provider ?? usedHere(ctx, FUNC_KINDS)}' probes` };
+    }
+    const longest = Math.max(0, ...ctx.attaches.map((a) => utf8Length(funcName(a))));
+    return { ok: true, type: stringType(longest + 1) };
   }
   if (name === 'probe') {
     const longest = Math.max(0, ...ctx.attaches.map((a) => utf8Length(a.probeName)));

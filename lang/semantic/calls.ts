@@ -1,9 +1,11 @@
-// Builtin functions: printf, exit, clear, print, delete, str and the aggregations. Each checks
+// Builtin functions: printf, time, exit, clear, print, delete, str and the aggregations. Each checks
 // its arguments and gives its result type; statement-only functions give `void`.
-import type { Call, Expr, MapAccess } from '../ast.ts';
+import type { Builtin, Call, Expr, MapAccess } from '../ast.ts';
 import type { PrintfInfo } from '../checked.ts';
 import type { Span } from '../source.ts';
-import { stringType, typeName, voidType, type AggFn, type AggType, type LinearBounds, type Type } from '../types.ts';
+import {
+  DEFAULT_STACK_LIMIT, MAX_STACK_LIMIT, stringType, typeName, voidType, type AggFn, type AggType, type LinearBounds, type StackMode, type Type,
+} from '../types.ts';
 import { INTEGER_CONVERSIONS, parseFormat } from './format.ts';
 import { errorType, isError, kindWord, type Ty } from './tables.ts';
 
@@ -26,16 +28,16 @@ export interface CallContext {
 }
 
 export const AGGREGATIONS: ReadonlySet<string> = new Set<AggFn>(['count', 'sum', 'min', 'max', 'avg', 'hist', 'lhist', 'stats']);
-const STATEMENTS = new Set(['printf', 'exit', 'clear', 'print', 'delete']);
+const STATEMENTS = new Set(['printf', 'exit', 'clear', 'print', 'delete', 'time']);
 /** Default (and maximum) string buffer of str(), as bpftrace 0.17's BPFTRACE_STRLEN. */
 export const STR_SIZE = 64;
 
 /** bpftrace functions tsbpf does not implement yet. */
 const UNSUPPORTED = new Set([
-  'tseries', 'time', 'strftime', 'ksym', 'usym', 'kaddr', 'uaddr', 'ntop', 'pton',
+  'tseries', 'strftime', 'kaddr', 'uaddr', 'ntop', 'pton',
   'join', 'buf', 'cat', 'system', 'signal', 'override', 'reg', 'sizeof', 'offsetof', 'cgroupid', 'cgroup_path',
   'macaddr', 'strncmp', 'strcontains', 'path', 'bswap', 'has_key', 'getopt', 'zero', 'len', 'strerror',
-  'kstack', 'ustack', 'errorf', 'warnf', 'unwatch', 'kptr', 'uptr', 'skboutput', 'socket_cookie', 'strlen',
+  'errorf', 'warnf', 'unwatch', 'kptr', 'uptr', 'skboutput', 'socket_cookie', 'strlen',
 ]);
 
 /** The span of just the function name, as bpftrace marks unknown functions. */
@@ -82,6 +84,14 @@ export function checkCall(c: Call, use: Use, cx: CallContext): Ty {
     }
     return stringType(STR_SIZE);
   }
+  if (c.name === 'kstack' || c.name === 'ustack') return checkStackCall(c, cx);
+  if (c.name === 'ksym' || c.name === 'usym') {
+    const ts = c.args.map((a) => cx.expr(a, 'value'));
+    if (n !== 1) return fail(cx, `${c.name}() requires one argument (${n} provided)`, c);
+    if (isError(ts[0]!)) return errorType;
+    if (ts[0]!.kind !== 'int') return fail(cx, `${c.name}() expects an integer or pointer argument`, c);
+    return { kind: 'symbol', user: c.name === 'usym' };
+  }
   if (UNSUPPORTED.has(c.name)) {
     for (const a of c.args) cx.expr(a, 'value');
     return fail(cx, `${c.name}() is not supported yet`, c);
@@ -118,6 +128,15 @@ function checkStatementCall(c: Call, cx: CallContext): boolean {
   switch (c.name) {
     case 'printf':
       return checkPrintf(c, cx);
+    case 'time': {
+      // The format goes to userspace once, at load time: only a literal can.
+      if (n > 1) return err(`time() takes up to one argument (${n} provided)`);
+      const fmt = c.args[0];
+      if (!fmt) return true;
+      const t = cx.expr(fmt, 'value');
+      if (isError(t)) return false;
+      return fmt.kind === 'StrLit' || err(`time() expects a string literal (${kindWord(t)} provided)`);
+    }
     case 'exit': {
       if (n > 1) return err(`exit() takes up to 1 argument (${n} provided)`);
       return ints(c.args, 'exit');
@@ -195,9 +214,11 @@ function checkPrintf(c: Call, cx: CallContext): boolean {
       continue;
     }
     types.push(t);
+    // Stacks and symbols print as text, so bpftrace calls them strings here.
+    const textual = t.kind === 'stack' || t.kind === 'symbol';
     if (INTEGER_CONVERSIONS.has(part.conversion) && t.kind !== 'int') {
-      ok = err(`printf: %${part.conversion} specifier expects a value of type integer (${kindWord(t)} supplied)`);
-    } else if (t.kind !== 'int' && t.kind !== 'string') {
+      ok = err(`printf: %${part.conversion} specifier expects a value of type integer (${textual ? 'string' : kindWord(t)} supplied)`);
+    } else if (t.kind !== 'int' && t.kind !== 'string' && !textual) {
       ok = err(`printf: %${part.conversion} specifier can not print a value of type '${typeName(t)}'`);
     }
   }
@@ -271,4 +292,50 @@ function literalInt(e: Expr): bigint | undefined {
   if (e.kind === 'IntLit') return e.value;
   if (e.kind === 'Unary' && e.op === '-' && e.operand.kind === 'IntLit') return -e.operand.value;
   return undefined;
+}
+
+const STACK_MODES: ReadonlySet<string> = new Set<StackMode>(['bpftrace', 'perf']);
+
+/** kstack([mode][, limit]) / ustack(...): mode a bare `bpftrace`/`perf`, limit an integer literal
+ *  up to 1024, with bpftrace 0.17's messages. */
+function checkStackCall(c: Call, cx: CallContext): Ty {
+  const n = c.args.length;
+  if (n > 2) return fail(cx, `${c.name}() takes up to 2 arguments (${n} provided)`, c);
+  const isMode = (e: Expr): boolean => e.kind === 'Builtin' && STACK_MODES.has(e.name);
+  // What bpftrace calls an argument it did not expect; an unknown identifier is reported first.
+  const provided = (e: Expr): string => {
+    if (isMode(e)) return 'stack mode';
+    const t = cx.expr(e, 'value');
+    return isError(t) ? 'none' : kindWord(t);
+  };
+  let mode: StackMode = 'bpftrace';
+  let limit = DEFAULT_STACK_LIMIT;
+  let ok = true;
+  const [first, second] = c.args;
+  let limitArg: Expr | undefined;
+  if (n === 2) {
+    if (isMode(first!)) mode = (first as Builtin).name as StackMode;
+    else {
+      cx.error(`${c.name}() expects a stack mode literal (${provided(first!)} provided)`, c.span);
+      ok = false;
+    }
+    limitArg = second;
+  } else if (first && isMode(first)) {
+    mode = (first as Builtin).name as StackMode;
+  } else {
+    limitArg = first;
+  }
+  if (limitArg) {
+    if (limitArg.kind !== 'IntLit') {
+      cx.error(`${c.name}() expects a integer literal (${provided(limitArg)} provided)`, c.span);
+      return errorType;
+    }
+    if (limitArg.value > BigInt(MAX_STACK_LIMIT)) {
+      return fail(cx, `${c.name}([int limit]): limit shouldn't exceed ${MAX_STACK_LIMIT}, ${limitArg.value} given`, c);
+    }
+    if (limitArg.value < 1n) return fail(cx, `${c.name}([int limit]): limit must be at least 1, ${limitArg.value} given`, c);
+    limit = Number(limitArg.value);
+  }
+  if (!ok) return errorType;
+  return { kind: 'stack', user: c.name === 'ustack', limit, mode };
 }

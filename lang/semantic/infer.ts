@@ -205,7 +205,7 @@ class Pass implements CallContext {
       return;
     }
     if (isError(t)) return;
-    if (t.kind !== 'int' && t.kind !== 'string') {
+    if (t.kind !== 'int' && t.kind !== 'string' && t.kind !== 'stack' && t.kind !== 'symbol') {
       return this.error(`Can not assign a value of type '${typeName(t)}' to ${varLabel(target)}`, s.value.span);
     }
     const stored = storageType(t);
@@ -273,7 +273,7 @@ class Pass implements CallContext {
     if (ts.some(isError)) return false;
     const given = (ts as Type[]).map(storageType);
     for (const [i, t] of given.entries()) {
-      if (t.kind !== 'int' && t.kind !== 'string') {
+      if (t.kind !== 'int' && t.kind !== 'string' && t.kind !== 'stack' && t.kind !== 'symbol') {
         this.error(`Can not use a value of type '${typeName(t)}' as a map key`, keys[i]!.span);
         return false;
       }
@@ -529,6 +529,7 @@ class Pass implements CallContext {
     if (isError(c) || isError(a) || isError(b)) return errorType;
     if (a.kind === 'int' && b.kind === 'int') return intType(64, a.signed || b.signed);
     if (a.kind === 'string' && b.kind === 'string') return stringType(Math.max(a.size, b.size));
+    if ((a.kind === 'stack' || a.kind === 'symbol') && typesEqual(a, b)) return a;
     this.error(`Ternary operator must return the same type: have '${kindWord(a)}' and '${kindWord(b)}'`, e.span);
     return errorType;
   }

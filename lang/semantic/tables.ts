@@ -27,6 +27,8 @@ export function storageType(t: Type): Type {
 export function mergeTypes(first: Type, later: Type): Type | undefined {
   if (first.kind === 'int' && later.kind === 'int') return first;
   if (first.kind === 'string' && later.kind === 'string') return first.size >= later.size ? first : later;
+  // A stack's limit and mode pick its kernel map and its printing: they must agree.
+  if ((first.kind === 'stack' || first.kind === 'symbol') && JSON.stringify(first) === JSON.stringify(later)) return first;
   if (first.kind === 'agg' && later.kind === 'agg' && first.fn === later.fn) {
     if (JSON.stringify(first.linear) !== JSON.stringify(later.linear)) return undefined;
     return first.signed || !later.signed ? first : later;

@@ -13,18 +13,15 @@
 //   at exit: "\n\n", then every user map in name order.
 import type { MapSpec } from '../../codegen/object.ts';
 import { linearBuckets, type LinearBounds, type Type } from '../../lang/types.ts';
-import type { MapEntry, MapValue, Scalar } from '../events.ts';
+import { isStack, type MapEntry, type MapValue, type Scalar } from '../events.ts';
+import { formatStack, KEY_STACK_INDENT, VALUE_STACK_INDENT } from './stacks.ts';
 
 /** The text bpftrace prints for `print(@m)` (and for each map at exit). */
 export function formatMap(name: string, valueType: Type, keyed: boolean, entries: readonly MapEntry[]): string {
   if (valueType.kind === 'agg' && (valueType.fn === 'hist' || valueType.fn === 'lhist')) {
     return formatHistMap(name, valueType.linear, entries);
   }
-  let list = entries;
-  if (!keyed && list.length === 0 && valueType.kind === 'agg' && valueType.fn === 'count') {
-    list = [{ keys: [], value: 0n }];
-  }
-  const sorted = sortEntries(list, valueType);
+  const sorted = printedEntries(valueType, keyed, entries);
   const lines = sorted.map((e) => `${name}${formatKeys(e.keys)}: ${formatValue(e.value)}`);
   const isAvg = valueType.kind === 'agg' && (valueType.fn === 'avg' || valueType.fn === 'stats');
   return lines.join('\n') + (isAvg ? '\n\n' : '\n');
@@ -39,23 +36,46 @@ export function formatUserMap(spec: MapSpec, entries: readonly MapEntry[]): stri
 
 /** What bpftrace prints when a run ends: two newlines, then every user map by name. */
 export function formatExitMaps(maps: readonly { spec: MapSpec; entries: readonly MapEntry[] }[]): string {
-  const byName = [...maps].sort((a, b) => compareStrings(a.spec.user?.info.name ?? a.spec.name, b.spec.user?.info.name ?? b.spec.name));
-  return '\n\n' + byName.map((m) => formatUserMap(m.spec, m.entries)).join('');
+  return '\n\n' + sortByMapName(maps).map((m) => formatUserMap(m.spec, m.entries)).join('');
+}
+
+/** Maps in the order bpftrace prints them at exit: by name. */
+export function sortByMapName<M extends { readonly spec: MapSpec }>(maps: readonly M[]): M[] {
+  return [...maps].sort((a, b) => compareStrings(a.spec.user?.info.name ?? a.spec.name, b.spec.user?.info.name ?? b.spec.name));
+}
+
+/**
+ * The entries of a map in the order bpftrace prints them (hist/lhist keys by total count, others
+ * by value); a scalar count() never incremented is one entry of 0 (bpftrace's array map).
+ */
+export function printedEntries(valueType: Type, keyed: boolean, entries: readonly MapEntry[]): MapEntry[] {
+  if (valueType.kind === 'agg' && (valueType.fn === 'hist' || valueType.fn === 'lhist')) return sortHistEntries(entries);
+  let list = entries;
+  if (!keyed && list.length === 0 && valueType.kind === 'agg' && valueType.fn === 'count') {
+    list = [{ keys: [], value: 0n }];
+  }
+  return sortEntries(list, valueType);
 }
 
 export function formatKeys(keys: readonly Scalar[]): string {
-  return keys.length === 0 ? '' : `[${keys.map((k) => k.toString()).join(', ')}]`;
+  return keys.length === 0 ? '' : `[${keys.map((k) => scalarText(k, KEY_STACK_INDENT)).join(', ')}]`;
+}
+
+/** A key or value as text; stacks are multi-line (see output/stacks.ts). */
+export function scalarText(s: Scalar, stackIndent: number): string {
+  return isStack(s) ? formatStack(s, stackIndent) : s.toString();
 }
 
 export function formatValue(v: MapValue): string {
   if (typeof v === 'bigint' || typeof v === 'string') return v.toString();
+  if (isStack(v)) return formatStack(v, VALUE_STACK_INDENT);
   if ('buckets' in v) return formatHistogram(v.buckets, undefined);
   if ('total' in v) return `count ${v.count}, average ${average(v)}, total ${v.total}`;
   return average(v).toString();
 }
 
 /** bpftrace's avg: int64 total / int64 count, truncated toward zero; 0 when nothing was seen. */
-function average(v: { readonly count: bigint } & ({ readonly sum: bigint } | { readonly total: bigint })): bigint {
+export function average(v: { readonly count: bigint } & ({ readonly sum: bigint } | { readonly total: bigint })): bigint {
   const total = 'sum' in v ? v.sum : v.total;
   return v.count === 0n ? 0n : BigInt.asIntN(64, total) / BigInt.asIntN(64, v.count);
 }
@@ -65,17 +85,20 @@ function average(v: { readonly count: bigint } & ({ readonly sum: bigint } | { r
  * keys joined by a blank line and ordered by their total count; "\n" after the map.
  */
 function formatHistMap(name: string, linear: LinearBounds | undefined, entries: readonly MapEntry[]): string {
+  const blocks = sortHistEntries(entries).map((e) => `${name}${formatKeys(e.keys)}: \n${formatHistogram(bucketsOf(e.value), linear)}`);
+  return blocks.join('\n') + '\n';
+}
+
+function sortHistEntries(entries: readonly MapEntry[]): MapEntry[] {
   const total = (e: MapEntry) => bucketsOf(e.value).reduce((a, b) => a + b, 0n);
-  const sorted = [...entries].sort((a, b) => {
+  return [...entries].sort((a, b) => {
     const ta = total(a);
     const tb = total(b);
     return ta !== tb ? (ta < tb ? -1 : 1) : compareKeys(a.keys, b.keys);
   });
-  const blocks = sorted.map((e) => `${name}${formatKeys(e.keys)}: \n${formatHistogram(bucketsOf(e.value), linear)}`);
-  return blocks.join('\n') + '\n';
 }
 
-function bucketsOf(v: MapValue): readonly bigint[] {
+export function bucketsOf(v: MapValue): readonly bigint[] {
   if (typeof v === 'object' && 'buckets' in v) return v.buckets;
   throw new Error('a hist()/lhist() map entry without buckets');
 }
@@ -135,7 +158,8 @@ function numberLabel(n: number): string {
 }
 
 function sortEntries(entries: readonly MapEntry[], valueType: Type): MapEntry[] {
-  const byValue = valueType.kind !== 'string';
+  // Values printed as text (strings, stacks, symbols) are ordered by key.
+  const byValue = valueType.kind === 'int' || valueType.kind === 'agg';
   return [...entries].sort((a, b) => {
     if (byValue) {
       const va = numeric(a.value);
@@ -148,7 +172,7 @@ function sortEntries(entries: readonly MapEntry[], valueType: Type): MapEntry[] 
 
 function numeric(v: MapValue): bigint {
   if (typeof v === 'bigint') return v;
-  if (typeof v === 'string') return 0n;
+  if (typeof v === 'string' || isStack(v)) return 0n;
   if ('buckets' in v) return v.buckets.reduce((a, b) => a + b, 0n);
   return average(v);
 }
@@ -160,7 +184,7 @@ function compareKeys(a: readonly Scalar[], b: readonly Scalar[]): number {
     if (typeof x === 'bigint' && typeof y === 'bigint') {
       if (x !== y) return x < y ? -1 : 1;
     } else {
-      const c = compareStrings(x.toString(), y.toString());
+      const c = compareStrings(scalarText(x, 0), scalarText(y, 0));
       if (c !== 0) return c;
     }
   }

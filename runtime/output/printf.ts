@@ -6,6 +6,9 @@
 import type { FormatPart } from '../../lang/checked.ts';
 import type { Type } from '../../lang/types.ts';
 import type { FieldLayout, PrintfLayout } from '../../codegen/object.ts';
+import { isStack } from '../events.ts';
+import { decodeSymbolic, type ValueSymbols } from '../symbolizer.ts';
+import { formatStack, VALUE_STACK_INDENT } from './stacks.ts';
 
 export type FormatRecord = (record: DataView) => string;
 
@@ -13,7 +16,8 @@ type Conv = Extract<FormatPart, { kind: 'conv' }>;
 type Piece = (record: DataView) => string;
 
 /** Compiles a printf layout into a function that formats one event record. */
-export function compilePrintf(layout: PrintfLayout): FormatRecord {
+/** `symbols` turns kstack/ustack/ksym/usym arguments into text (without it they print as numbers). */
+export function compilePrintf(layout: PrintfLayout, symbols?: ValueSymbols): FormatRecord {
   const pieces: Piece[] = [];
   for (const part of layout.parts) {
     if (part.kind === 'text') {
@@ -23,7 +27,7 @@ export function compilePrintf(layout: PrintfLayout): FormatRecord {
     }
     const field = layout.args[part.arg];
     if (!field) throw new Error(`printf layout ${layout.id} has no argument ${part.arg}`);
-    pieces.push(compileConversion(part, field));
+    pieces.push(compileConversion(part, field, symbols));
   }
   if (pieces.length === 1) return pieces[0]!;
   return (record) => {
@@ -33,7 +37,17 @@ export function compilePrintf(layout: PrintfLayout): FormatRecord {
   };
 }
 
-function compileConversion(conv: Conv, field: FieldLayout): Piece {
+function compileConversion(conv: Conv, field: FieldLayout, symbols: ValueSymbols | undefined): Piece {
+  const t = field.type;
+  if ((t.kind === 'stack' || t.kind === 'symbol') && symbols) {
+    // Semantic analysis allows only %s here.
+    const off = field.offset;
+    return (r) => {
+      const buf = Buffer.from(r.buffer, r.byteOffset, r.byteLength);
+      const v = decodeSymbolic(buf, off, t, symbols);
+      return formatString(isStack(v) ? formatStack(v, VALUE_STACK_INDENT) : v.toString(), conv);
+    };
+  }
   const read = field.type.kind === 'string' ? stringReader(field.offset, field.type.size) : undefined;
   if (conv.conversion === 's') {
     if (read) return (r) => formatString(read(r, conv.precision), conv);

@@ -12,8 +12,11 @@ import type { KernelEnvironment } from '../../lang/env.ts';
 import { SourceFile } from '../../lang/source.ts';
 import { closeFd, LoadError, mapCreate, progLoad, progTestRun } from '../../runtime/bpf-syscall.ts';
 import { readMapEntries } from '../../runtime/maps.ts';
+import { mapLookup } from '../../runtime/bpf-syscall.ts';
+import { Symbolizer } from '../../runtime/symbolizer.ts';
+import { stackMapName } from '../../codegen/object.ts';
 import { possibleCpuCount } from '../../runtime/cpus.ts';
-import type { MapEntry } from '../../runtime/events.ts';
+import type { MapEntry, Stack } from '../../runtime/events.ts';
 import { LiveKernelEnvironment } from '../../runtime/kernel-env.ts';
 import { fakeEnv } from '../support/fake-env.ts';
 import { kernelAvailable } from '../support/kernel.ts';
@@ -62,6 +65,12 @@ const CORPUS: readonly Case[] = [
   { script: 'tracepoint:syscalls:sys_exit_read { @ = hist(args.ret); @c[comm] = hist(args.ret); @l = lhist(args.ret, 0, 1000, 100); @s[pid] = stats(args.ret); }' },
   { script: 'tracepoint:syscalls:sys_enter_read { @start[tid] = nsecs; } tracepoint:syscalls:sys_exit_read /@start[tid]/ { @us[comm, pid] = hist((nsecs - @start[tid]) / 1000); @big = lhist(args.ret, 5000000000, 9000000000, 1000000000); delete(@start[tid]); }' },
   { script: 'BEGIN { @h = hist(5); @l[str($1)] = lhist(-1, 0, 10, 1); @s = stats(3); print(@h); clear(@l); }', positionals: ['x'] },
+  { script: 'profile:hz:99 { @[kstack] = count(); @u[ustack(perf, 5), kstack(3)] = count(); }' },
+  { script: 'tracepoint:syscalls:sys_enter_getppid { printf("%s %s %s %s\\n", kstack, ustack(2), ksym(args.__syscall_nr), usym(1)); @k[tid] = kstack(2); $s = ustack; @s[$s] = usym(2); $u = usym(3); @v = $u; @w[ksym(4)] = @v; }' },
+  { script: 'BEGIN { @[kstack] = count(); $k = kstack(4); @k = $k; } END { printf("%s\\n", ustack); }' },
+  { script: 'interval:ms:100 { @[kstack(perf, 8), ustack(8)] = count(); @t = pid > 1 ? kstack : kstack; @s[1] = cpu > 0 ? usym(1) : usym(2); }' },
+  { script: 'uprobe:libc:getpid { printf("%s %s\\n", func, usym(arg0)); @[func, ustack] = count(); } uretprobe:libc:getpid { @r[func] = count(); }' },
+  { script: 'kprobe:vfs_read { @[func, kstack] = count(); printf("%s\\n", ksym(arg0)); }', kprobes: true },
 ];
 
 function compile(c: Case, env: KernelEnvironment): BpfObject {
@@ -107,7 +116,7 @@ describe.skipIf(!kernelAvailable)('generated programs pass the kernel verifier',
   });
 });
 
-/** Runs the script's BEGIN program once and returns its user maps' entries. */
+/** Runs the script's BEGIN program once and returns its user maps' entries (stacks symbolized). */
 function runBegin(script: string, positionals: readonly string[] = []): Map<string, MapEntry[]> {
   const fds: number[] = [];
   try {
@@ -115,8 +124,15 @@ function runBegin(script: string, positionals: readonly string[] = []): Map<stri
     const { maps, progs } = load(obj, fds);
     const begin = obj.programs.findIndex((p) => p.attach.resolved.kind === 'begin');
     progTestRun(progs[begin]!);
+    const symbols = new Symbolizer((user, limit, id) => {
+      const key = Buffer.alloc(4);
+      key.writeUInt32LE(id);
+      const value = Buffer.alloc(8 * limit);
+      if (!mapLookup(maps.get(stackMapName(user, limit))!, key, value)) return undefined;
+      return Array.from({ length: limit }, (_, i) => value.readBigUInt64LE(8 * i));
+    });
     const out = new Map<string, MapEntry[]>();
-    for (const m of obj.maps) if (m.role === 'user') out.set(m.name, readMapEntries(maps.get(m.name)!, m, possibleCpuCount()));
+    for (const m of obj.maps) if (m.role === 'user') out.set(m.name, readMapEntries(maps.get(m.name)!, m, possibleCpuCount(), symbols));
     return out;
   } finally {
     fds.forEach(closeFd);
@@ -192,6 +208,18 @@ describe.skipIf(!kernelAvailable)('generated BEGIN programs compute bpftrace val
   test('constant conditions wrap to 64 bits', () => {
     const m = runBegin('BEGIN { @a = !~18446744073709551615; @b = ~18446744073709551615 ? 5 : 6; @c = -18446744073709551615 == 1; }');
     expect([scalar(m, '@a'), scalar(m, '@b'), scalar(m, '@c')]).toEqual([1n, 6n, 1n]);
+  });
+
+  test('kstack in BEGIN is the BPF_PROG_TEST_RUN path; ksym names a kernel address', () => {
+    const m = runBegin('BEGIN { @[kstack(4)] = count(); @k = ksym(0); @u = usym(1); @e[ustack] = count(); }');
+    const [entry] = m.get('@')!;
+    const frames = (entry!.keys[0] as Stack).frames;
+    expect(frames.length).toBe(4);
+    expect(frames[0]).toMatch(/^bpf_prog_[0-9a-f]+_BEGIN\+\d+$/);
+    expect(frames.slice(1)).toEqual([expect.stringMatching(/^__bpf_prog_test_run_raw_tp\+\d+$/), expect.stringMatching(/^bpf_prog_test_run_raw_tp\+\d+$/), expect.stringMatching(/^__sys_bpf\+\d+$/)]);
+    expect([scalar(m, '@k'), scalar(m, '@u')]).toEqual(['0', '0x1']);
+    // BEGIN runs in this process (BPF_PROG_TEST_RUN), so its user stack is node's own.
+    expect((m.get('@e')![0]!.keys[0] as Stack).frames.length).toBeGreaterThan(0);
   });
 
   test('constant shift amounts are masked to 6 bits like register ones', () => {
