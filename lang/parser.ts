@@ -16,6 +16,7 @@ import { CompileError, DiagnosticBag } from './diagnostics.ts';
 import { SourceFile, joinSpans, type Span } from './source.ts';
 import * as T from './lexer.ts';
 import { decodeInt, decodeString } from './parse-literals.ts';
+import { preprocess } from './preprocess.ts';
 
 /** The text a syntax error shows for a token: its image, or `end of file`. */
 function describe(tok: IToken): string {
@@ -460,14 +461,6 @@ function frontEnd(): FrontEnd {
   return shared;
 }
 
-/** A `#!` first line is ignored: blanked (keeping offsets) rather than lexed. */
-function blankShebang(text: string): string {
-  if (!text.startsWith('#!')) return text;
-  const nl = text.indexOf('\n');
-  const end = nl < 0 ? text.length : nl;
-  return ' '.repeat(end) + text.slice(end);
-}
-
 const MAX_SYNTAX_ERRORS = 10;
 
 function runGuarded(parser: BpfParser, source: SourceFile, tokens: IToken[], diags: DiagnosticBag): A.Program | undefined {
@@ -485,9 +478,12 @@ function runGuarded(parser: BpfParser, source: SourceFile, tokens: IToken[], dia
 }
 
 /** Parses a whole script. Throws CompileError carrying every syntax/lexical error found. */
-export function parse(source: SourceFile, fe: FrontEnd = frontEnd()): A.Program {
+export function parse(original: SourceFile, fe: FrontEnd = frontEnd()): A.Program {
   const diags = new DiagnosticBag();
-  const text = blankShebang(source.text);
+  // The `#!` line and C-preprocessor directives (lang/preprocess.ts); `source.span` maps back to
+  // the original text, so every span below points into what the user wrote.
+  const source = preprocess(original);
+  const text = source.text;
   const lexed = fe.lexer.tokenize(text);
   for (const e of lexed.errors) {
     // A stray closer at top level is left to the parser ("unexpected }").
