@@ -92,8 +92,12 @@ export class Session {
     this.runOnce('begin');
   }
 
-  /** Runs every END program once, in program order. */
+  /** Detaches every probe, then runs every END program once, in program order. */
   runEnd(): void {
+    // Probes are detached first, as bpftrace does, so what END sees (and clears, and what is
+    // printed after it) is final. (Disabling a perf event would not do: a BPF program on a
+    // tracepoint runs whether its perf event is enabled or not.)
+    this.detachAll();
     this.reader?.drain();
     this.exited = false;
     this.runOnce('end');

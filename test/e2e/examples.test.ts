@@ -127,8 +127,9 @@ const RUNS: Record<string, Run> = {
   },
   'writebytes.bt': {
     workload: async () => {
-      // Writes 6 bytes, then stays alive past the first one-second interval.
-      const pid = await workload('sh', '-c', 'echo hello > /dev/null; sleep 1.3');
+      // Writes 6 bytes, then stays alive well past the first one-second interval (timers run
+      // late on a loaded machine).
+      const pid = await workload('sh', '-c', 'echo hello > /dev/null; sleep 2.5');
       return [/^Bytes written per second/, /^--- 1 s ---$/m, new RegExp(`^@bytes\\[${pid}, sh\\]: 6$`, 'm')];
     },
   },

@@ -97,6 +97,16 @@ describe.skipIf(!kernelAvailable)('tsbpf tracing (live kernel)', () => {
     expect(await run.done).toEqual({ code: 0, signal: null, stdout: '\n\n', stderr: 'Attaching 1 probe...\n' });
   });
 
+  it('probes are detached before END runs, so what END clears stays cleared (as in bpftrace)', async () => {
+    // raw_syscalls fire constantly (this test's own process makes syscalls): without detaching
+    // them first, @n would be counted again between END's clear() and the map printing.
+    // bpftrace 0.17 prints exactly this: a cleared scalar count() map still prints 0.
+    const run = await startTsbpf(['-e', 'tracepoint:raw_syscalls:sys_enter { @n = count(); @m[cpu] = count(); } END { clear(@n); clear(@m); }']);
+    await new Promise((r) => setTimeout(r, 200));
+    run.child.kill('SIGINT');
+    expect(await run.done).toEqual({ code: 0, signal: null, stdout: '\n\n\n@n: 0\n', stderr: 'Attaching 2 probes...\n' });
+  });
+
   it('stdout closed early (| head) ends the run quietly', () => {
     const script = 'tracepoint:raw_syscalls:sys_enter { printf("line\\n"); }';
     const r = spawnSync('bash', ['-c', `${BIN} -q -e '${script}' | head -n 2; echo "status \${PIPESTATUS[0]}"`], {
