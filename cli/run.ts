@@ -143,7 +143,6 @@ async function execute(obj: BpfObject, opts: CliOptions, out: OutputWriter, sour
     const lost = s.lostEvents();
     if (lost > 0n) sink.lostEvents(lost);
     sink.printExitMaps(out);
-    // Output first: closing the probes waits for the kernel (RCU grace periods, tens of ms).
     traceOut.flush();
     out.flush();
     return 0;
