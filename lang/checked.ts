@@ -128,6 +128,25 @@ export interface FieldInfo {
   readonly field: TracepointField;
 }
 
+/**
+ * How a kernel struct member access (`p->f`, `p.f` on a BTF-typed pointer, `r.f` inside an
+ * embedded struct) resolved. Its address is `object + offset` when `via` is 'pointer' (the object
+ * is a pointer value), or the object's own address + offset when `via` is 'record' (the object is
+ * an embedded struct member, itself a FieldAccess with a MemberInfo). A member of a struct type
+ * is never read by itself; anything else is read with `size` bytes from that address (strings:
+ * char arrays; integers and pointers: extended per the expression's type).
+ */
+export interface MemberInfo {
+  readonly via: 'pointer' | 'record';
+  readonly offset: number;
+  readonly size: number;
+  readonly record: boolean;
+  /** The struct lives in user memory (read with probe_read_user). */
+  readonly user?: boolean;
+  /** A bitfield: bits [shift, shift + bits) of the `size` bytes read. */
+  readonly bitfield?: { readonly shift: number; readonly bits: number };
+}
+
 export interface CheckedProgram {
   readonly program: Program;
   readonly probes: readonly CheckedProbe[];
@@ -140,6 +159,8 @@ export interface CheckedProgram {
   /** The resolved field of an `args.x` / `args->x` access in the program for `attach`
    *  (one probe may attach to several tracepoints whose layouts differ). */
   fieldOf(e: FieldAccess, attach: CheckedAttach): FieldInfo;
+  /** The resolution of a kernel struct member access, or undefined for `args.f` (see fieldOf). */
+  memberOf?(e: FieldAccess): MemberInfo | undefined;
   /** The printf a `printf(...)` call was assigned. */
   printfOf(e: Call): PrintfInfo;
   /** The map an access refers to. */

@@ -51,7 +51,8 @@ export type UserBinaryLookup =
  *  value tsbpf cannot read (a struct passed by value, a float). */
 export type KernelValueShape =
   | { readonly kind: 'int'; readonly size: number; readonly signed: boolean }
-  | { readonly kind: 'pointer' }
+  /** `target`: the BTF id of what it points to (0 for void), when known. */
+  | { readonly kind: 'pointer'; readonly target?: number }
   | { readonly kind: 'void' }
   | { readonly kind: 'other'; readonly size: number };
 
@@ -68,6 +69,52 @@ export interface KernelFunction {
   readonly btfId: number;
   readonly params: readonly (KernelValue & { readonly name: string })[];
   readonly returns: KernelValue;
+}
+
+/** What a BTF type is as a value, typedefs and qualifiers looked through. */
+export type KernelTypeShape =
+  /** Integers, enums, bool, char. */
+  | { readonly kind: 'int'; readonly size: number; readonly signed: boolean }
+  | { readonly kind: 'pointer'; readonly target: number }
+  /** A struct or union by its BTF id (after typedefs). */
+  | { readonly kind: 'record'; readonly id: number; readonly size: number }
+  | { readonly kind: 'array'; readonly elem: number; readonly nelems: number; readonly size: number }
+  | { readonly kind: 'void' }
+  | { readonly kind: 'other'; readonly size: number };
+
+export interface KernelTypeInfo {
+  /** The type as C writes it: `struct task_struct`, `pid_t`, `char[16]`, `struct mm_struct *`. */
+  readonly cType: string;
+  readonly shape: KernelTypeShape;
+}
+
+/** One member of a struct/union; anonymous members (name '') hold nested records. */
+export interface KernelMember {
+  readonly name: string;
+  /** BTF type id of the member. */
+  readonly type: number;
+  /** Offset from the start of the record, in bits. */
+  readonly bitOffset: number;
+  /** Width of a bitfield in bits; 0 for an ordinary member. */
+  readonly bitfieldSize: number;
+}
+
+export interface KernelRecord {
+  readonly kind: 'struct' | 'union';
+  readonly name: string;
+  readonly id: number;
+  readonly size: number;
+  readonly members: readonly KernelMember[];
+}
+
+/** The kernel's types from BTF, for struct pointers (`(struct sock *)arg0`, `curtask->pid`). */
+export interface KernelTypes {
+  /** The BTF id of `struct NAME` / `union NAME`, or undefined if BTF has none. */
+  recordId(kind: 'struct' | 'union', name: string): number | undefined;
+  /** The struct/union that type `id` is (typedefs looked through), else undefined. */
+  record(id: number): KernelRecord | undefined;
+  /** What type `id` is (0 is void). */
+  describe(id: number): KernelTypeInfo;
 }
 
 export interface KernelEnvironment {
@@ -98,4 +145,6 @@ export interface KernelEnvironment {
   /** The BTF signature of kernel function `name`, or undefined if the kernel's BTF has no such
    *  function (or there is no BTF). Optional: absent means no BTF. */
   kernelFunction?(name: string): KernelFunction | undefined;
+  /** The kernel's BTF types, or undefined without BTF. Optional: absent means no BTF. */
+  kernelTypes?(): KernelTypes | undefined;
 }

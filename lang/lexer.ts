@@ -37,12 +37,17 @@ export const UnterminatedString = createToken({
 });
 export const IntLit = createToken({
   name: 'IntLit',
-  pattern: /0[xX][0-9a-fA-F](?:[0-9a-fA-F_]*[0-9a-fA-F])?|[0-9](?:[0-9_]*[0-9])?/,
+  // Decimal literals may carry an exponent (`1e6`) and a suffix: a C integer suffix (`u`, `ll`,
+  // ...) or a duration unit (`10ms`, `1s`), as in bpftrace. A suffix followed by more identifier
+  // characters is not one (`1sec` is `1` then `sec`).
+  pattern:
+    /0[xX][0-9a-fA-F](?:[0-9a-fA-F_]*[0-9a-fA-F])?|[0-9](?:[0-9_]*[0-9])?(?:[eE][0-9]+)?(?:(?:ns|us|ms|s|m|h|d|[uU][lL]{0,2}|[lL]{1,2})(?![A-Za-z0-9_]))?/,
   label: 'integer',
 });
 export const Ident = createToken({ name: 'Ident', pattern: /[A-Za-z_][A-Za-z0-9_]*/, label: 'identifier' });
 export const If = createToken({ name: 'If', pattern: /if/, longer_alt: Ident, label: 'if' });
 export const Else = createToken({ name: 'Else', pattern: /else/, longer_alt: Ident, label: 'else' });
+export const Let = createToken({ name: 'Let', pattern: /let/, longer_alt: Ident, label: 'let' });
 export const ScratchVarTok = createToken({ name: 'ScratchVar', pattern: /\$[A-Za-z_][A-Za-z0-9_]*/, label: 'variable' });
 export const PositionalTok = createToken({ name: 'Positional', pattern: /\$(?:[0-9]+|#)/, label: 'positional parameter' });
 export const MapNameTok = createToken({ name: 'MapName', pattern: /@(?:[A-Za-z_][A-Za-z0-9_]*)?/, label: 'map' });
@@ -78,6 +83,13 @@ export const EndPred = createToken({
 export const AngleOpen = createToken({ name: 'AngleOpen', pattern: /</, push_mode: 'angle', label: '<' });
 /** `>` closing a `< ... >` probe block (angle mode only). */
 export const AngleEnd = createToken({ name: 'AngleEnd', pattern: />/, pop_mode: true, label: '>' });
+
+/**
+ * `if` inside a `< ... >` block starts a condition (mode `cond`) in which `>` is the comparison,
+ * so `if $a > 1 { }` works there too; the `{` of its body leaves `cond` for `block`.
+ */
+const IfInAngle = createToken({ name: 'IfInAngle', pattern: /if/, longer_alt: Ident, categories: [If], push_mode: 'cond', label: 'if' });
+const CondLCurly = createToken({ name: 'CondLCurly', pattern: /\{/, categories: [LCurly], pop_mode: true, push_mode: 'block', label: '{' });
 
 // ---- operators (longest first where prefixes overlap) ---------------------------------------
 // Categories group operators of one precedence level so the parser consumes any of them at once.
@@ -146,7 +158,7 @@ const operatorsAfterGt = [
   PercentAssign, AmpAssign, PipeAssign, CaretAssign, Arrow, Assign, Plus, Minus, Star, Slash, Percent,
   Amp, Pipe, Caret, Bang, Tilde, Question, Colon, Semi, Comma, Dot,
 ];
-const words = [StringLit, UnterminatedString, IntLit, If, Else, Ident, ScratchVarTok, PositionalTok, MapNameTok];
+const words = [StringLit, UnterminatedString, IntLit, If, Else, Let, Ident, ScratchVarTok, PositionalTok, MapNameTok];
 const brackets = [LCurly, RCurly, LParen, RParen, LBracket, RBracket];
 
 const exprMode = (closer: TokenType[], gt: TokenType): TokenType[] => [
@@ -162,7 +174,7 @@ const exprMode = (closer: TokenType[], gt: TokenType): TokenType[] => [
 /** Every token type the parser may see, for the parser's vocabulary. */
 export const allTokens: TokenType[] = [
   WhiteSpace, LineComment, BlockComment, UnterminatedComment, EndPred, AttachPointTok, PredOpen,
-  AngleOpen, AngleEnd, ...words, ...brackets, ...operatorsBeforeGt, Gt, ...operatorsAfterGt, ...categoryTokens,
+  AngleOpen, AngleEnd, IfInAngle, CondLCurly, ...words, ...brackets, ...operatorsBeforeGt, Gt, ...operatorsAfterGt, ...categoryTokens,
 ];
 
 const modes = {
@@ -175,7 +187,8 @@ const modes = {
   ],
   pred: [EndPred, ...exprMode([], Gt)],
   block: exprMode([], Gt),
-  angle: exprMode([], AngleEnd),
+  angle: exprMode([IfInAngle], AngleEnd).filter((t) => t !== If),
+  cond: exprMode([CondLCurly], Gt).filter((t) => t !== LCurly),
 };
 
 export interface LexerOptions {

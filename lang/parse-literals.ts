@@ -5,20 +5,53 @@ export const U64_MAX = (1n << 64n) - 1n;
 
 export type Decoded<T> = { ok: true; value: T } | { ok: false; message: string; offset: number; length: number };
 
+/** What a literal's suffix multiplies it by, and its largest value before that (bpftrace's table). */
+const SUFFIXES: Record<string, { max: bigint; scale: bigint }> = {
+  '': { max: U64_MAX, scale: 1n },
+  u: { max: 0xffffffffn, scale: 1n },
+  ul: { max: U64_MAX, scale: 1n },
+  ull: { max: U64_MAX, scale: 1n },
+  l: { max: (1n << 63n) - 1n, scale: 1n },
+  ll: { max: (1n << 63n) - 1n, scale: 1n },
+  ns: { max: U64_MAX, scale: 1n },
+  us: { max: U64_MAX, scale: 1_000n },
+  ms: { max: U64_MAX, scale: 1_000_000n },
+  s: { max: U64_MAX, scale: 1_000_000_000n },
+  m: { max: U64_MAX, scale: 60_000_000_000n },
+  h: { max: U64_MAX, scale: 3_600_000_000_000n },
+  d: { max: U64_MAX, scale: 86_400_000_000_000n },
+};
+
 /**
  * The value of an integer literal token: decimal `123`, hex `0x1F`, octal `0755` (a leading 0,
- * as in C and bpftrace), with `_` digit separators. Values above 2^64-1 are rejected.
+ * as in C and bpftrace), with `_` digit separators. A decimal may have an exponent whose
+ * coefficient is one digit 1-9 (`1e6`, `5e3`: always an integer) and a suffix: C's `u`/`l`/`ll`
+ * (which only bound the value) or a duration unit `ns us ms s m h d` (scaled to nanoseconds).
+ * Values above 2^64-1 are rejected.
  */
 export function decodeInt(image: string): Decoded<bigint> {
+  const outOfRange = fail(`integer literal out of range: ${image}`, 0, image.length);
   const digits = image.replace(/_/g, '');
+  if (/^0[xX]/.test(digits)) {
+    const value = BigInt(digits);
+    return value > U64_MAX ? outOfRange : { ok: true, value };
+  }
+  const m = /^([0-9]+)(?:[eE]([0-9]+))?([A-Za-z]*)$/.exec(digits)!;
+  const [, mantissa, exponent, suffix] = m as unknown as [string, string, string | undefined, string];
   let value: bigint;
-  if (/^0[xX]/.test(digits)) value = BigInt(digits);
-  else if (digits.length > 1 && digits.startsWith('0')) {
-    if (!/^[0-7]+$/.test(digits)) return fail(`invalid octal literal: ${image}`, 0, image.length);
-    value = BigInt('0o' + digits.slice(1));
-  } else value = BigInt(digits);
-  if (value > U64_MAX) return fail(`integer literal out of range: ${image}`, 0, image.length);
-  return { ok: true, value };
+  if (mantissa.length > 1 && mantissa.startsWith('0')) {
+    if (exponent !== undefined || !/^[0-7]+$/.test(mantissa)) return fail(`invalid octal literal: ${image}`, 0, image.length);
+    value = BigInt('0o' + mantissa.slice(1));
+  } else value = BigInt(mantissa);
+  if (exponent !== undefined) {
+    if (value < 1n || value > 9n) return fail(`coefficient part of scientific literal must be 1-9: ${image}`, 0, image.length);
+    // An exponent past 19 overflows whatever the coefficient; checked before building the power.
+    if (exponent.length > 3 || Number(exponent) > 19) return outOfRange;
+    value *= 10n ** BigInt(exponent);
+  }
+  const spec = SUFFIXES[suffix.toLowerCase()]!;
+  if (value > spec.max / spec.scale) return outOfRange;
+  return { ok: true, value: value * spec.scale };
 }
 
 const simpleEscapes: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', '"': '"' };

@@ -144,6 +144,13 @@ export class BpfParser extends EmbeddedActionsParser {
           },
           {
             ALT: () => {
+              const s = this.SUBRULE(this.letStmt);
+              if (s) stmts.push(s);
+              separated = false;
+            },
+          },
+          {
+            ALT: () => {
               stmts.push(this.SUBRULE(this.simpleStmt));
               separated = false;
             },
@@ -160,9 +167,9 @@ export class BpfParser extends EmbeddedActionsParser {
 
   ifStmt = this.RULE('ifStmt', (): A.IfStmt => {
     const kw = this.CONSUME(T.If);
-    this.CONSUME(T.LParen);
+    // `if (c)` and bpftrace 0.24's `if c`: a parenthesized condition is just a primary expression,
+    // and no expression continues with `{`.
     const cond = this.SUBRULE(this.expr);
-    this.CONSUME(T.RParen);
     const then = this.SUBRULE(this.block);
     let otherwise: A.Block | A.IfStmt | undefined;
     this.OPTION(() => {
@@ -176,6 +183,35 @@ export class BpfParser extends EmbeddedActionsParser {
       ...(otherwise ? { else: otherwise } : {}),
       span: this.fromTo(kw, (otherwise ?? then).span),
     }));
+  });
+
+  /**
+   * bpftrace's `let $x = e;`, `let $x: type = e;`, `let $x: type;` and `let $x;`. Scratch variables
+   * live for the whole probe here, so a declaration is its initialization: `let $x: T = e` is
+   * `$x = (T)e`, `let $x: T` is `$x = (T)0`, and a bare `let $x` declares nothing more.
+   */
+  letStmt = this.RULE('letStmt', (): A.AssignStmt | undefined => {
+    const kw = this.CONSUME(T.Let);
+    const v = this.CONSUME(T.ScratchVarTok);
+    let typeTok: IToken | undefined;
+    let value: A.Expr | undefined;
+    this.OPTION(() => {
+      this.CONSUME(T.Colon);
+      typeTok = this.CONSUME(T.Ident);
+    });
+    this.OPTION2(() => {
+      this.CONSUME(T.Assign);
+      value = this.SUBRULE(this.expr);
+    });
+    return this.ACTION(() => {
+      if (!value && !typeTok) return undefined;
+      const target: A.ScratchVar = { kind: 'ScratchVar', name: v.image.slice(1), span: this.tokSpan(v) };
+      // `string` is the type a string value already has; other names are integer casts.
+      const str = typeTok?.image === 'string';
+      let init: A.Expr = value ?? (str ? { kind: 'StrLit', value: '', span: this.tokSpan(typeTok!) } : { kind: 'IntLit', value: 0n, span: this.tokSpan(typeTok!) });
+      if (typeTok && !str) init = { kind: 'Cast', typeName: typeTok.image, operand: init, span: value ? this.fromTo(typeTok, value.span) : this.tokSpan(typeTok) };
+      return { kind: 'AssignStmt', target, op: '=', value: init, span: this.fromTo(kw, value?.span ?? typeTok!) };
+    });
   });
 
   /**
@@ -279,6 +315,31 @@ export class BpfParser extends EmbeddedActionsParser {
             prefix: true,
             target,
             span: this.fromTo(t, target.span),
+          }));
+        },
+      },
+      {
+        // `(struct task_struct *)e`: a cast to a kernel struct pointer (resolved through BTF).
+        GATE: () =>
+          this.LA(2).tokenType === T.Ident && (this.LA(2).image === 'struct' || this.LA(2).image === 'union') &&
+          this.LA(3).tokenType === T.Ident && this.LA(4).tokenType === T.Star,
+        IGNORE_AMBIGUITIES: true,
+        ALT: () => {
+          const open = this.CONSUME2(T.LParen);
+          const kw = this.CONSUME2(T.Ident);
+          const name = this.CONSUME3(T.Ident);
+          let stars = '';
+          this.AT_LEAST_ONE(() => {
+            this.CONSUME(T.Star);
+            stars += '*';
+          });
+          this.CONSUME2(T.RParen);
+          const operand = this.SUBRULE3(this.unary);
+          return this.ACTION(() => ({
+            kind: 'Cast' as const,
+            typeName: `${kw.image} ${name.image} ${stars}`,
+            operand,
+            span: this.fromTo(open, operand.span),
           }));
         },
       },

@@ -8,6 +8,17 @@ export interface IntType {
   readonly kind: 'int';
   readonly bits: IntBits;
   readonly signed: boolean;
+  /** Set on a kernel pointer typed from BTF (64-bit unsigned): what it points to, so that
+   *  `p->field` can be resolved. Arithmetic and comparisons treat it as the plain u64 it is. */
+  readonly pointee?: Pointee;
+}
+
+/** The target of a BTF-typed pointer: its BTF type id (0 for void) and C name (`struct sock`). */
+export interface Pointee {
+  readonly id: number;
+  readonly cType: string;
+  /** The pointer holds a user-space address (a syscall tracepoint's `struct timespec *`). */
+  readonly user?: boolean;
 }
 
 /** A NUL-terminated string stored in a fixed buffer of `size` bytes (NUL included). */
@@ -81,7 +92,24 @@ export interface SymbolType {
   readonly user: boolean;
 }
 
-export type Type = IntType | StringType | VoidType | AggType | StackType | SymbolType;
+/** ntop(): an IPv4/IPv6 address printed as text (`127.0.0.1`, `::1`). Stored as the address
+ *  family (u64: AF_INET 2, AF_INET6 10) then 16 address bytes in network order (IPv4 uses the
+ *  first 4); any other family prints as an empty string. */
+export interface InetType {
+  readonly kind: 'inet';
+}
+
+/** Bytes of an ntop() value: the u64 family, then room for an IPv6 address. */
+export const INET_SIZE = 24;
+
+/** strftime(fmt, ns): a u64 nanoseconds-since-boot timestamp printed through `format` in
+ *  userspace (so the format is part of the type). */
+export interface TimestampType {
+  readonly kind: 'timestamp';
+  readonly format: string;
+}
+
+export type Type = IntType | StringType | VoidType | AggType | StackType | SymbolType | InetType | TimestampType;
 
 export const u8: IntType = { kind: 'int', bits: 8, signed: false };
 export const u16: IntType = { kind: 'int', bits: 16, signed: false };
@@ -105,6 +133,7 @@ export function stringType(size: number): StringType {
 export function typeName(t: Type): string {
   switch (t.kind) {
     case 'int':
+      if (t.pointee) return `${t.pointee.cType} *`;
       return `${t.signed ? '' : 'u'}int${t.bits}`;
     case 'string':
       return `string[${t.size}]`;
@@ -116,6 +145,10 @@ export function typeName(t: Type): string {
       return t.user ? 'ustack' : 'kstack';
     case 'symbol':
       return t.user ? 'usym' : 'ksym';
+    case 'inet':
+      return 'inet';
+    case 'timestamp':
+      return 'timestamp';
   }
 }
 
@@ -137,6 +170,10 @@ export function sizeOf(t: Type): number {
       return 8;
     case 'symbol':
       return t.user ? 16 : 8;
+    case 'inet':
+      return INET_SIZE;
+    case 'timestamp':
+      return 8;
   }
 }
 

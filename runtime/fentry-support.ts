@@ -16,7 +16,7 @@ function kernelValue(v: TypedValue): KernelValue {
   const s = v.shape;
   const shape: KernelValue['shape'] =
     s.kind === 'int' ? { kind: 'int', size: s.size, signed: s.signed }
-    : s.kind === 'pointer' ? { kind: 'pointer' }
+    : s.kind === 'pointer' ? { kind: 'pointer', target: s.target }
     : s.kind === 'void' ? { kind: 'void' }
     : { kind: 'other', size: s.kind === 'fwd' || s.kind === 'func_proto' ? 0 : s.size };
   return { cType: v.cType, shape };

@@ -2,9 +2,10 @@
 // kprobe support from sysfs/tracefs, symbols from /proc/kallsyms. Everything is read on first
 // use and cached for the life of the instance.
 import { readFileSync } from 'node:fs';
-import type { KernelEnvironment, KernelFunction, TracepointFormat, UserBinaryLookup } from '../lang/env.ts';
+import type { KernelEnvironment, KernelFunction, KernelTypes, TracepointFormat, UserBinaryLookup } from '../lang/env.ts';
 import { Btf } from './btf.ts';
 import { canRunTracingPrograms, kernelFunctionFromBtf } from './fentry-support.ts';
+import { BtfKernelTypes } from './kernel-types.ts';
 import { hasKprobePmu } from './perf-event.ts';
 import { globToRegExp, locateTracefs, Tracefs } from './tracefs.ts';
 import { defaultLookupSources, lookupUserBinary, type LookupSources } from './user-binary.ts';
@@ -18,6 +19,7 @@ export class LiveKernelEnvironment implements KernelEnvironment {
   private lookupSources: LookupSources | undefined;
   private btfCache: Btf | null | undefined;
   private fentry: boolean | undefined;
+  private types: BtfKernelTypes | undefined;
   /** Functions kprobes may attach to, sorted (tracefs available_filter_functions). */
   private traceable: readonly string[] | undefined;
 
@@ -79,6 +81,13 @@ export class LiveKernelEnvironment implements KernelEnvironment {
   kernelFunction(name: string): KernelFunction | undefined {
     const btf = this.btf;
     return btf ? kernelFunctionFromBtf(btf, name) : undefined;
+  }
+
+  kernelTypes(): KernelTypes | undefined {
+    const btf = this.btf;
+    if (!btf) return undefined;
+    this.types ??= new BtfKernelTypes(btf);
+    return this.types;
   }
 
   resolveUserBinary(target: string): UserBinaryLookup {

@@ -6,6 +6,7 @@ import { HIST_BUCKETS, linearBuckets, type AggType, type IntType, type Type } fr
 import { mapDelete, mapGetNextKey, mapLookup, mapUpdate } from './bpf-syscall.ts';
 import type { MapEntry, MapValue, Scalar } from './events.ts';
 import { decodeSymbolic, type ValueSymbols } from './symbolizer.ts';
+import { formatInet, formatTimestamp } from './formatted.ts';
 
 export interface RawEntry {
   readonly key: Buffer;
@@ -167,6 +168,10 @@ export function decodeScalar(buf: Buffer, offset: number, t: Type, symbols?: Val
     case 'stack':
     case 'symbol':
       return decodeSymbolic(buf, offset, t, symbols);
+    case 'inet':
+      return formatInet(buf, offset);
+    case 'timestamp':
+      return formatTimestamp(t, buf.readBigUInt64LE(offset));
   }
 }
 

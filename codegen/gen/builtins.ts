@@ -62,6 +62,9 @@ export function builtinInt(g: Gen, b: Builtin, dst: Reg): void {
     case 'cpu':
       g.emit(call(Helper.get_smp_processor_id));
       return afterCall(g, dst);
+    case 'curtask':
+      g.emit(call(Helper.get_current_task));
+      return afterCall(g, dst);
     case 'retval':
       if (g.attach.resolved.kind === 'fentry') return fexitRetval(g, b, dst);
       return g.emit(ldx(8, dst, CTX, retvalOffset(g, b)));

@@ -13,8 +13,10 @@ import { incDec } from './assign.ts';
 import { builtinInt, fieldInt } from './builtins.ts';
 import { CALLEE_SAVED, fail, immOf, type Gen } from './context.ts';
 import { ctxReadCalls } from './fentry.ts';
-import { mapReadInt } from './maps-ops.ts';
+import { hasKey, mapReadInt } from './maps-ops.ts';
+import { memberInfo, memberInt } from './members.ts';
 import { stackId, storeUsym } from './stacks.ts';
+import { storeInet } from './inet.ts';
 import { strBranch } from './strings.ts';
 
 const COMPARE: Partial<Record<BinaryOp, { u: JmpOp; s: JmpOp }>> = {
@@ -83,7 +85,7 @@ export function hasCall(g: Gen, e: Expr): boolean {
     case 'Builtin':
       return !/^(arg[0-9]|retval|probe|args)$/.test(e.name) || ctxReadCalls(g, e);
     case 'FieldAccess':
-      return g.typeOf(e).kind === 'string' || ctxReadCalls(g, e);
+      return memberInfo(g, e) !== undefined || g.typeOf(e).kind === 'string' || ctxReadCalls(g, e);
     case 'MapAccess':
     case 'Call':
       return true;
@@ -119,7 +121,7 @@ function evalIntHeld(g: Gen, e: Expr, dst: Reg): void {
       case 'Builtin':
         return builtinInt(g, e, dst);
       case 'FieldAccess':
-        return fieldInt(g, e, dst);
+        return memberInfo(g, e) ? memberInt(g, e, dst) : fieldInt(g, e, dst);
       case 'IncDec':
         return incDec(g, e, dst);
       case 'Unary':
@@ -151,6 +153,10 @@ function evalIntHeld(g: Gen, e: Expr, dst: Reg): void {
         if (e.name === 'kstack' || e.name === 'ustack') return stackId(g, e, dst);
         // A symbol's value is its address (a usym's pid is added where it is stored).
         if ((e.name === 'ksym' || e.name === 'usym') && e.args[0]) return evalInt(g, e.args[0], dst);
+        if (e.name === 'bswap' && e.args[0]) return bswap(g, e.args[0], dst);
+        if (e.name === 'has_key') return hasKey(g, e, dst);
+        // A timestamp's value is its nanoseconds; the format goes to userspace in its type.
+        if (e.name === 'strftime' && e.args[1]) return evalInt(g, e.args[1], dst);
         throw fail(`cannot use ${describe(e)} as an integer here`, e.span);
       case 'IntLit':
       case 'StrLit':
@@ -160,6 +166,16 @@ function evalIntHeld(g: Gen, e: Expr, dst: Reg): void {
   }
 }
 
+/** bswap(n): the low bytes of n's width reversed, zero-extended (`endian be` on a little-endian
+ *  machine, which is all BPF runs on here); 8-bit values are unchanged. */
+function bswap(g: Gen, operand: Expr, dst: Reg): void {
+  evalInt(g, operand, dst);
+  const t = g.typeOf(operand);
+  const bits = t.kind === 'int' ? t.bits : 64;
+  if (bits === 8) return g.emit(alu('and', dst, imm(0xff)));
+  g.emit({ kind: 'endian', order: 'be', bits, dst });
+}
+
 function describe(e: Expr): string {
   return e.kind === 'Call' ? `${e.name}()` : e.kind === 'StrLit' ? 'a string' : e.kind;
 }
@@ -167,6 +183,7 @@ function describe(e: Expr): string {
 /** *(u64 *)(r10 + off) = e (converted to `t`), as a single store when e is a small constant. */
 export function storeInt(g: Gen, e: Expr, off: number, t: Type): void {
   if (t.kind === 'symbol' && t.user) return storeUsym(g, e, off);
+  if (t.kind === 'inet') return storeInet(g, e, off);
   const c = constInt(g, e);
   const o = c === undefined ? undefined : immOf(convert(c, t));
   if (o && 'imm' in o) return g.asm.withSpan(e.span, () => g.emit(st(8, Reg.R10, off, o.imm)));

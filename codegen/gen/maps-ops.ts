@@ -1,5 +1,5 @@
 // Map keys, lookups and updates on user maps.
-import type { Expr, MapAccess } from '../../lang/ast.ts';
+import type { Call, Expr, MapAccess } from '../../lang/ast.ts';
 import type { Span } from '../../lang/source.ts';
 import { Reg } from '../insn.ts';
 import { Helper } from '../helpers.ts';
@@ -76,6 +76,21 @@ export function mapReadInt(g: Gen, access: MapAccess, dst: Reg): void {
   const miss = g.asm.newLabel('miss');
   g.asm.jmp('jeq', Reg.R0, imm(0), miss);
   g.emit(ldx(8, Reg.R0, Reg.R0, 0));
+  g.asm.bind(miss);
+  if (dst !== Reg.R0) g.emit(mov(dst, reg(Reg.R0)));
+}
+
+/** dst = 1 if has_key(@m, keys...) finds the key, else 0 (the value is not read). */
+export function hasKey(g: Gen, c: Call, dst: Reg): void {
+  const m = c.args[0];
+  if (m?.kind !== 'MapAccess') throw fail('internal: has_key() without a map', c.span);
+  const ref = g.map(m.name, m.span);
+  const key = buildKey(g, ref, c.args.slice(1), c.span);
+  lookup(g, ref, key);
+  // On a miss r0 is already 0.
+  const miss = g.asm.newLabel('miss');
+  g.asm.jmp('jeq', Reg.R0, imm(0), miss);
+  g.emit(mov(Reg.R0, imm(1)));
   g.asm.bind(miss);
   if (dst !== Reg.R0) g.emit(mov(dst, reg(Reg.R0)));
 }

@@ -11,6 +11,7 @@ import { fieldStr, stringReadHelper } from './builtins.ts';
 import { fail, immOf, type Gen } from './context.ts';
 import { branch, constInt, evalInt, hold, heldOperand, releaseHeld } from './expr.ts';
 import { mapReadStr } from './maps-ops.ts';
+import { memberInfo, memberStr } from './members.ts';
 import { roundUp8 } from './stack.ts';
 
 export interface StrLoc {
@@ -111,6 +112,7 @@ export function strInto(g: Gen, e: Expr, off: number, size: number, padded = tru
       case 'MapAccess':
         return mapReadStr(g, e, off, size);
       case 'FieldAccess':
+        if (memberInfo(g, e)) return memberStr(g, e, off, size, padded);
         return fieldStr(g, e, off, size, padded);
       case 'Call':
         if (e.name === 'str') return strCall(g, e.args, off, size, padded);
@@ -156,6 +158,8 @@ function comm(g: Gen, off: number, size: number): void {
 function strCall(g: Gen, args: readonly Expr[], off: number, size: number, padded: boolean): void {
   const [ptr, len] = args;
   if (!ptr) throw fail('str() needs a pointer', undefined);
+  // str() of a char array (`str($task->comm)`) is the array itself.
+  if (g.typeOf(ptr).kind === 'string') return strInto(g, ptr, off, size, padded);
   const lenConst = len ? constInt(g, len) : undefined;
   const max = lenConst === undefined ? size : Number(lenConst < 0n ? 0n : lenConst < BigInt(size) ? lenConst : BigInt(size));
   if (!len || lenConst !== undefined) {
@@ -181,7 +185,10 @@ function strCall(g: Gen, args: readonly Expr[], off: number, size: number, padde
     releaseHeld(g, p);
   }
   g.emit(mov(Reg.R1, reg(Reg.R10)), alu('add', Reg.R1, imm(off)));
-  g.emit(call(stringReadHelper(g)));
+  const pt = g.typeOf(ptr);
+  // A pointer typed from BTF (`str($file->f_path.dentry->d_name.name)`) points into the kernel.
+  const kernel = pt.kind === 'int' && pt.pointee !== undefined && !pt.pointee.user && g.attach.resolved.kind !== 'fentry';
+  g.emit(call(kernel ? Helper.probe_read_kernel_str : stringReadHelper(g)));
 }
 
 /** Branch on `a == b` / `a != b` for strings, comparing word by word. */

@@ -24,11 +24,13 @@ const SIMPLE: ReadonlyMap<string, Type> = new Map<string, Type>([
   ['elapsed', u64],
   ['cpu', u32],
   ['comm', stringType(16)],
+  // Typed as `struct task_struct *` by infer.ts when the kernel has BTF.
+  ['curtask', u64],
 ]);
 
 /** bpftrace builtins tsbpf does not implement yet. */
 const UNSUPPORTED = new Set([
-  'curtask', 'cgroup', 'rand', 'ctx', 'username', 'usermode',
+  'cgroup', 'rand', 'ctx', 'username', 'usermode',
   'numaid', 'jiffies', 'ncpus', 'probetype', 'sarg0', 'sarg1', 'sarg2', 'sarg3', 'sarg4', 'sarg5',
   'arg6', 'arg7', 'arg8', 'arg9',
 ]);

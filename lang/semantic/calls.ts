@@ -4,7 +4,7 @@ import type { Builtin, Call, Expr, MapAccess } from '../ast.ts';
 import type { PrintfInfo } from '../checked.ts';
 import type { Span } from '../source.ts';
 import {
-  DEFAULT_STACK_LIMIT, MAX_STACK_LIMIT, stringType, typeName, voidType, type AggFn, type AggType, type LinearBounds, type StackMode, type Type,
+  DEFAULT_STACK_LIMIT, intType, MAX_STACK_LIMIT, stringType, typeName, voidType, type AggFn, type AggType, type LinearBounds, type StackMode, type Type,
 } from '../types.ts';
 import { INTEGER_CONVERSIONS, parseFormat } from './format.ts';
 import { errorType, isError, kindWord, type Ty } from './tables.ts';
@@ -34,9 +34,9 @@ export const STR_SIZE = 64;
 
 /** bpftrace functions tsbpf does not implement yet. */
 const UNSUPPORTED = new Set([
-  'tseries', 'strftime', 'kaddr', 'uaddr', 'ntop', 'pton',
+  'tseries', 'kaddr', 'uaddr', 'pton',
   'join', 'buf', 'cat', 'system', 'signal', 'override', 'reg', 'sizeof', 'offsetof', 'cgroupid', 'cgroup_path',
-  'macaddr', 'strncmp', 'strcontains', 'path', 'bswap', 'has_key', 'getopt', 'zero', 'len', 'strerror',
+  'macaddr', 'strncmp', 'strcontains', 'path', 'getopt', 'zero', 'len', 'strerror',
   'errorf', 'warnf', 'unwatch', 'kptr', 'uptr', 'skboutput', 'socket_cookie', 'strlen',
 ]);
 
@@ -79,6 +79,8 @@ export function checkCall(c: Call, use: Use, cx: CallContext): Ty {
     if (first.kind === 'PositionalParam' && first.index > 0) {
       return stringType(new TextEncoder().encode(cx.positional(first.index) ?? '').length + 1);
     }
+    // str() of a char array member (`str($task->comm)`) is the array's string.
+    if (t.kind === 'string' && n === 1 && first.kind === 'FieldAccess') return t;
     if (t.kind !== 'int') {
       return fail(cx, `str() expects an integer or a pointer type as first argument (${typeName(t)} provided)`, c);
     }
@@ -92,6 +94,18 @@ export function checkCall(c: Call, use: Use, cx: CallContext): Ty {
     if (ts[0]!.kind !== 'int') return fail(cx, `${c.name}() expects an integer or pointer argument`, c);
     return { kind: 'symbol', user: c.name === 'usym' };
   }
+  if (c.name === 'bswap') {
+    const ts = c.args.map((a) => cx.expr(a, 'value'));
+    if (n !== 1) return fail(cx, `bswap() requires one argument (${n} provided)`, c);
+    const t = ts[0]!;
+    if (isError(t)) return errorType;
+    if (t.kind !== 'int') return fail(cx, `bswap() only supports integer arguments (${kindWord(t)} provided)`, c);
+    // The bytes of the operand's width, reversed; always unsigned (bpftrace).
+    return intType(t.bits, false);
+  }
+  if (c.name === 'has_key') return checkHasKey(c, cx);
+  if (c.name === 'ntop') return checkNtop(c, cx);
+  if (c.name === 'strftime') return checkStrftime(c, cx);
   if (UNSUPPORTED.has(c.name)) {
     for (const a of c.args) cx.expr(a, 'value');
     return fail(cx, `${c.name}() is not supported yet`, c);
@@ -99,6 +113,55 @@ export function checkCall(c: Call, use: Use, cx: CallContext): Ty {
   for (const a of c.args) cx.expr(a, 'value');
   cx.error(`Unknown function: ${c.name}`, nameSpan(c));
   return errorType;
+}
+
+/** has_key(@m, k...): 1 if the key is in the map, else 0; the value is never read. */
+function checkHasKey(c: Call, cx: CallContext): Ty {
+  const n = c.args.length;
+  const m = c.args[0];
+  if (!m || m.kind !== 'MapAccess') {
+    for (const a of c.args) cx.expr(a, 'value');
+    return fail(cx, 'has_key() expects a map to be provided', c);
+  }
+  if (m.keys.length > 0) {
+    cx.mapElement(m);
+    return fail(cx, 'The map passed to has_key() should not be indexed by a key', c);
+  }
+  if (n < 2) {
+    cx.mapHandle(m);
+    return fail(cx, 'has_key() requires a map and a key: has_key(@m, k)', c);
+  }
+  const t = cx.mapKeys(m, c.args.slice(1), c.span);
+  // A hist/lhist key is spread over one kernel entry per bucket.
+  if (t?.kind === 'agg' && (t.fn === 'hist' || t.fn === 'lhist')) return fail(cx, `has_key() on a ${t.fn}() map is not supported yet`, c);
+  return intType(8, false);
+}
+
+/** ntop([af,] addr): an integer address is IPv4 unless `af` says otherwise (its low 4 bytes,
+ *  as stored in memory, are the address). 16-byte arrays (IPv6) are not expressible yet. */
+function checkNtop(c: Call, cx: CallContext): Ty {
+  const n = c.args.length;
+  const ts = c.args.map((a) => cx.expr(a, 'value'));
+  if (n < 1 || n > 2) return fail(cx, `ntop() requires 1 or 2 arguments (${n} provided)`, c);
+  if (ts.some(isError)) return errorType;
+  const [af, addr] = n === 2 ? [ts[0] as Type, ts[1] as Type] : [undefined, ts[0] as Type];
+  if (af && af.kind !== 'int') return fail(cx, `ntop() expects an integer address family (${kindWord(af)} provided)`, c);
+  if (addr.kind !== 'int') return fail(cx, `ntop() expects an integer address (${kindWord(addr)} provided)`, c);
+  return { kind: 'inet' };
+}
+
+/** strftime(fmt, nsecs): a literal format and a nanoseconds-since-boot timestamp, formatted in
+ *  userspace (bpftrace's %f extension included). */
+function checkStrftime(c: Call, cx: CallContext): Ty {
+  const n = c.args.length;
+  const ts = c.args.map((a) => cx.expr(a, 'value'));
+  if (n !== 2) return fail(cx, `strftime() requires 2 arguments (${n} provided)`, c);
+  if (ts.some(isError)) return errorType;
+  const [fmt, ns] = c.args as [Expr, Expr];
+  if (fmt.kind !== 'StrLit') return fail(cx, `strftime() expects a string literal (${kindWord(ts[0] as Type)} provided)`, c);
+  if ((ts[1] as Type).kind !== 'int') return fail(cx, `strftime() only supports integer arguments (${kindWord(ts[1] as Type)} provided)`, c);
+  if (literalInt(ns) !== undefined && literalInt(ns)! < 0n) return fail(cx, `strftime() timestamp must be non-negative (${literalInt(ns)} provided)`, c);
+  return { kind: 'timestamp', format: fmt.value };
 }
 
 function fail(cx: CallContext, message: string, c: Call): Ty {
@@ -215,7 +278,7 @@ function checkPrintf(c: Call, cx: CallContext): boolean {
     }
     types.push(t);
     // Stacks and symbols print as text, so bpftrace calls them strings here.
-    const textual = t.kind === 'stack' || t.kind === 'symbol';
+    const textual = t.kind === 'stack' || t.kind === 'symbol' || t.kind === 'inet' || t.kind === 'timestamp';
     if (INTEGER_CONVERSIONS.has(part.conversion) && t.kind !== 'int') {
       ok = err(`printf: %${part.conversion} specifier expects a value of type integer (${textual ? 'string' : kindWord(t)} supplied)`);
     } else if (t.kind !== 'int' && t.kind !== 'string' && !textual) {

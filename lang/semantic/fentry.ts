@@ -102,7 +102,10 @@ export function funcArgField(r: FentryAttach, name: string): FuncArgResult {
   }
   const size = p.shape.kind === 'int' ? p.shape.size : 8;
   const field = { name, cType: p.cType, offset: p.offset, size, signed: p.shape.kind === 'int' && p.shape.signed, isCharArray: false };
-  const type = kernelValueType(p) && fieldType(field);
+  const plain = kernelValueType(p) && fieldType(field);
+  // A pointer with a known BTF target can be followed (`args.file->f_path`).
+  const target = p.shape.kind === 'pointer' ? p.shape.target : undefined;
+  const type = plain && target !== undefined ? { ...plain, pointee: { id: target, cType: p.cType.replace(/\s*\*$/, '') } } : plain;
   if (!type) return { ok: false, message: `Parameter '${name}' of ${r.fn} has type '${p.cType}', which tsbpf can not read yet` };
   return { ok: true, type, info: { kind: 'funcArg', field } };
 }

@@ -3,7 +3,7 @@
 import type { Program } from '../ast.ts';
 import type { CheckedAttach, CheckedProbe, CheckedProgram, MapInfo } from '../checked.ts';
 import { CompileError, DiagnosticBag, type Diagnostic } from '../diagnostics.ts';
-import type { KernelEnvironment } from '../env.ts';
+import type { KernelEnvironment, KernelTypes } from '../env.ts';
 import { s64 } from '../types.ts';
 import { checkPass, type PassResult, type ProbeInput } from './infer.ts';
 import { resolveAttachPoint, type ProbeKind } from './probes.ts';
@@ -48,10 +48,16 @@ export function analyze(program: Program, env: KernelEnvironment, opts: AnalyzeO
     ]);
   }
 
+  // Read BTF only if the script follows a kernel struct pointer.
+  let types: KernelTypes | undefined | null = null;
+  const kernelTypes = (): KernelTypes | undefined => {
+    if (types === null) types = env.kernelTypes?.();
+    return types;
+  };
   let knowledge: Knowledge = { vars: new Map(), maps: new Map() };
   let pass: PassResult;
   for (let i = 0; ; i++) {
-    pass = checkPass(inputs, knowledge, opts.positionals);
+    pass = checkPass(inputs, knowledge, opts.positionals, kernelTypes);
     if (sameKnowledge(pass.knowledge, knowledge) || i === MAX_PASSES) break;
     knowledge = pass.knowledge;
   }
@@ -79,6 +85,7 @@ export function analyze(program: Program, env: KernelEnvironment, opts: AnalyzeO
     positionals: opts.positionals,
     types: pass.types,
     fields: pass.fields,
+    members: pass.members,
     printfOf: pass.printfOf,
     mapOf: pass.mapOf,
   });

@@ -4,7 +4,8 @@
 import type {
   AssignStmt, Binary, Block, Call, Cast, Expr, FieldAccess, IfStmt, IncDec, MapAccess, Probe, ScratchVar, Stmt, Ternary, Unary,
 } from '../ast.ts';
-import type { CheckedAttach, FieldInfo, PrintfInfo } from '../checked.ts';
+import type { CheckedAttach, FieldInfo, MemberInfo, PrintfInfo } from '../checked.ts';
+import type { KernelTypes } from '../env.ts';
 import { DiagnosticBag } from '../diagnostics.ts';
 import type { Span } from '../source.ts';
 import { intType, s64, stringType, typeName, typesEqual, u64, type IntType, type Type } from '../types.ts';
@@ -12,6 +13,7 @@ import { builtinType, utf8Length, type ProbeContext } from './builtins.ts';
 import { AGGREGATIONS, checkAggregation, checkCall, type CallContext, type Use } from './calls.ts';
 import { fieldType } from './fields.ts';
 import { funcArgField } from './fentry.ts';
+import { castPointerType, NO_BTF, pointerTo, resolveMember, tracepointPointer, type RecordPlace } from './members.ts';
 import {
   errorType, isError, kindWord, mergeTypes, storageType, type Knowledge, type MapState, type Ty,
 } from './tables.ts';
@@ -27,6 +29,7 @@ export interface PassResult {
   readonly knowledge: Knowledge;
   readonly types: ReadonlyMap<Expr, Type>;
   readonly fields: ReadonlyMap<FieldAccess, ReadonlyMap<CheckedAttach, FieldInfo>>;
+  readonly members: ReadonlyMap<FieldAccess, MemberInfo>;
   readonly printfs: readonly PrintfInfo[];
   readonly printfOf: ReadonlyMap<Call, PrintfInfo>;
   readonly mapOf: ReadonlyMap<MapAccess, string>;
@@ -55,8 +58,13 @@ function firstChar(s: Span): Span {
   return { ...s, endLine: s.line, endColumn: s.column + 1, endOffset: s.offset + 1 };
 }
 
-export function checkPass(probes: readonly ProbeInput[], prior: Knowledge, positionals: readonly string[]): PassResult {
-  const pass = new Pass(prior, positionals);
+export function checkPass(
+  probes: readonly ProbeInput[],
+  prior: Knowledge,
+  positionals: readonly string[],
+  kernelTypes: () => KernelTypes | undefined = () => undefined,
+): PassResult {
+  const pass = new Pass(prior, positionals, kernelTypes);
   for (const p of probes) pass.probe(p);
   return pass.finish();
 }
@@ -65,6 +73,9 @@ class Pass implements CallContext {
   private readonly bag = new DiagnosticBag();
   private readonly types = new Map<Expr, Type>();
   private readonly fields = new Map<FieldAccess, Map<CheckedAttach, FieldInfo>>();
+  private readonly members = new Map<FieldAccess, MemberInfo>();
+  /** `args.f` accesses whose fields the script takes (`args->rqtp->tv_sec`). */
+  private readonly followed = new Set<FieldAccess>();
   private readonly printfs: PrintfInfo[] = [];
   private readonly printfOf = new Map<Call, PrintfInfo>();
   private readonly mapOf = new Map<MapAccess, string>();
@@ -80,6 +91,7 @@ class Pass implements CallContext {
   constructor(
     private readonly prior: Knowledge,
     private readonly positionals: readonly string[],
+    private readonly kernelTypes: () => KernelTypes | undefined,
   ) {}
 
   probe(p: ProbeInput): void {
@@ -107,6 +119,7 @@ class Pass implements CallContext {
       knowledge: { vars, maps },
       types: this.types,
       fields: this.fields,
+      members: this.members,
       printfs: this.printfs,
       printfOf: this.printfOf,
       mapOf: this.mapOf,
@@ -205,7 +218,7 @@ class Pass implements CallContext {
       return;
     }
     if (isError(t)) return;
-    if (t.kind !== 'int' && t.kind !== 'string' && t.kind !== 'stack' && t.kind !== 'symbol') {
+    if (t.kind !== 'int' && t.kind !== 'string' && t.kind !== 'stack' && t.kind !== 'symbol' && t.kind !== 'inet' && t.kind !== 'timestamp') {
       return this.error(`Can not assign a value of type '${typeName(t)}' to ${varLabel(target)}`, s.value.span);
     }
     const stored = storageType(t);
@@ -273,7 +286,7 @@ class Pass implements CallContext {
     if (ts.some(isError)) return false;
     const given = (ts as Type[]).map(storageType);
     for (const [i, t] of given.entries()) {
-      if (t.kind !== 'int' && t.kind !== 'string' && t.kind !== 'stack' && t.kind !== 'symbol') {
+      if (t.kind !== 'int' && t.kind !== 'string' && t.kind !== 'stack' && t.kind !== 'symbol' && t.kind !== 'inet' && t.kind !== 'timestamp') {
         this.error(`Can not use a value of type '${typeName(t)}' as a map key`, keys[i]!.span);
         return false;
       }
@@ -367,6 +380,7 @@ class Pass implements CallContext {
           this.error('The args builtin can only be used to access a field of the tracepoint record, e.g. args.NAME', e.span);
           return errorType;
         }
+        if (e.name === 'curtask') return this.curtask();
         return r.type;
       }
       case 'PositionalParam': {
@@ -411,6 +425,18 @@ class Pass implements CallContext {
   private cast(e: Cast): Ty {
     const t = this.expr(e.operand, 'value');
     if (isError(t)) return errorType;
+    if (/^(struct|union)\b/.test(e.typeName)) {
+      if (t.kind !== 'int') {
+        this.error(`Casts are not supported for type: "${typeName(t)}"`, e.span);
+        return errorType;
+      }
+      const p = castPointerType(this.kernelTypes(), e.typeName);
+      if ('message' in p) {
+        this.bag.error(p.message, e.span, p.notes);
+        return errorType;
+      }
+      return p;
+    }
     const to = CAST_TYPES[e.typeName];
     if (!to) {
       this.error(`Unknown type in cast: ${e.typeName}`, e.span);
@@ -423,14 +449,21 @@ class Pass implements CallContext {
     return to;
   }
 
+  /** `curtask`: a `struct task_struct *` with BTF, else the plain u64 address. */
+  private curtask(): Ty {
+    const types = this.kernelTypes();
+    const id = types?.recordId('struct', 'task_struct');
+    return types && id !== undefined ? pointerTo(types, id) : u64;
+  }
+
   private field(e: FieldAccess): Ty {
-    const obj = e.object;
-    if (obj.kind !== 'Builtin' || obj.name !== 'args') {
-      const t = this.expr(obj, 'value');
-      if (isError(t)) return errorType;
-      this.error(`Can not access field '${e.field}' on expression of type '${typeName(t)}'`, e.span);
+    if (e.object.kind !== 'Builtin' || e.object.name !== 'args') {
+      const r = this.member(e);
+      if (r.kind !== 'record') return r;
+      this.error(`Can not use a value of type '${r.cType}' here: take one of its fields`, e.span);
       return errorType;
     }
+    const obj = e.object;
     const r = builtinType('args', this.ctx);
     if (!r.ok) {
       if (r.message) this.error(r.message, obj.span);
@@ -465,6 +498,11 @@ class Pass implements CallContext {
           return errorType;
         }
         t = fieldType(f);
+        // `args->rqtp->tv_sec`: a struct pointer field is followed through BTF, but only when
+        // the script does (so that plain uses never read BTF).
+        if (t?.kind === 'int' && this.followed.has(e) && f.cType.includes('*')) {
+          t = tracepointPointer(this.kernelTypes(), f.cType, fmt.category === 'syscalls') ?? t;
+        }
         if (!t) {
           this.error(`Field '${e.field}' of tracepoint ${tp} has type '${f.cType}', which tsbpf can not read yet`, e.span);
           return errorType;
@@ -487,6 +525,40 @@ class Pass implements CallContext {
     if (!result) return errorType; // no attach point resolved: already reported
     this.fields.set(e, infos);
     return result;
+  }
+
+  /** A kernel struct member: `p->f` / `p.f` on a BTF-typed pointer, `r.f` on an embedded struct. */
+  private member(e: FieldAccess): Ty | RecordPlace {
+    const obj = e.object;
+    let base: Ty | RecordPlace;
+    if (obj.kind === 'FieldAccess' && (obj.object.kind !== 'Builtin' || obj.object.name !== 'args')) {
+      base = this.member(obj);
+      if (base.kind !== 'record' && base.kind !== 'error') this.types.set(obj, base);
+    } else {
+      if (obj.kind === 'FieldAccess') this.followed.add(obj);
+      base = this.expr(obj, 'value');
+    }
+    if (base.kind === 'error') return errorType;
+    let r;
+    if (base.kind === 'record') {
+      r = resolveMember(this.kernelTypes()!, base.id, base.cType, e.field, 'record', base.user);
+    } else if (base.kind === 'int' && base.pointee) {
+      const types = this.kernelTypes();
+      if (!types) {
+        this.error(`Can not access field '${e.field}': ${NO_BTF}`, e.span);
+        return errorType;
+      }
+      r = resolveMember(types, base.pointee.id, base.pointee.cType, e.field, 'pointer', base.pointee.user);
+    } else {
+      this.error(`Can not access field '${e.field}' on expression of type '${typeName(base)}'`, e.span);
+      return errorType;
+    }
+    if (!r.ok) {
+      this.bag.error(r.message, e.span, r.notes);
+      return errorType;
+    }
+    this.members.set(e, r.info);
+    return r.value;
   }
 
   private unary(e: Unary): Ty {
@@ -529,7 +601,7 @@ class Pass implements CallContext {
     if (isError(c) || isError(a) || isError(b)) return errorType;
     if (a.kind === 'int' && b.kind === 'int') return intType(64, a.signed || b.signed);
     if (a.kind === 'string' && b.kind === 'string') return stringType(Math.max(a.size, b.size));
-    if ((a.kind === 'stack' || a.kind === 'symbol') && typesEqual(a, b)) return a;
+    if ((a.kind === 'stack' || a.kind === 'symbol' || a.kind === 'inet' || a.kind === 'timestamp') && typesEqual(a, b)) return a;
     this.error(`Ternary operator must return the same type: have '${kindWord(a)}' and '${kindWord(b)}'`, e.span);
     return errorType;
   }

@@ -1,6 +1,6 @@
 // The CheckedProgram handed to codegen: lookups keyed by AST node identity.
 import type { Call, Expr, FieldAccess, MapAccess, Program, ScratchVar } from '../ast.ts';
-import type { CheckedAttach, CheckedProbe, CheckedProgram, FieldInfo, MapInfo, PrintfInfo } from '../checked.ts';
+import type { CheckedAttach, CheckedProbe, CheckedProgram, FieldInfo, MapInfo, MemberInfo, PrintfInfo } from '../checked.ts';
 import type { Type } from '../types.ts';
 
 export interface CheckedTables {
@@ -13,6 +13,7 @@ export interface CheckedTables {
   readonly fields: ReadonlyMap<FieldAccess, ReadonlyMap<CheckedAttach, FieldInfo>>;
   readonly printfOf: ReadonlyMap<Call, PrintfInfo>;
   readonly mapOf: ReadonlyMap<MapAccess, string>;
+  readonly members?: ReadonlyMap<FieldAccess, MemberInfo>;
 }
 
 /** Asking about a node the analysis never saw is a bug in the caller, not a user error. */
@@ -36,6 +37,9 @@ export function makeCheckedProgram(t: CheckedTables): CheckedProgram {
       const f = t.fields.get(e)?.get(attach);
       if (!f) throw internal(`field for ${attach.probeName}`, e.span);
       return f;
+    },
+    memberOf(e: FieldAccess): MemberInfo | undefined {
+      return t.members?.get(e);
     },
     printfOf(e: Call): PrintfInfo {
       const p = t.printfOf.get(e);

@@ -16,7 +16,8 @@ export function isError(t: Ty): t is ErrorType {
 
 /** How a value is stored in a variable or map slot: integers are always 64-bit. */
 export function storageType(t: Type): Type {
-  return t.kind === 'int' ? intType(64, t.signed) : t;
+  // A BTF-typed pointer keeps its target so that `$p = curtask; $p->pid` resolves.
+  return t.kind === 'int' && !t.pointee ? intType(64, t.signed) : t;
 }
 
 /**
@@ -25,10 +26,14 @@ export function storageType(t: Type): Type {
  * (lhist()s with different bounds clash).
  */
 export function mergeTypes(first: Type, later: Type): Type | undefined {
-  if (first.kind === 'int' && later.kind === 'int') return first;
+  if (first.kind === 'int' && later.kind === 'int') {
+    // Pointers to different kernel types clash, as in bpftrace; a plain integer fits either.
+    if (first.pointee && later.pointee && first.pointee.id !== later.pointee.id) return undefined;
+    return first;
+  }
   if (first.kind === 'string' && later.kind === 'string') return first.size >= later.size ? first : later;
   // A stack's limit and mode pick its kernel map and its printing: they must agree.
-  if ((first.kind === 'stack' || first.kind === 'symbol') && JSON.stringify(first) === JSON.stringify(later)) return first;
+  if ((first.kind === 'stack' || first.kind === 'symbol' || first.kind === 'inet' || first.kind === 'timestamp') && JSON.stringify(first) === JSON.stringify(later)) return first;
   if (first.kind === 'agg' && later.kind === 'agg' && first.fn === later.fn) {
     if (JSON.stringify(first.linear) !== JSON.stringify(later.linear)) return undefined;
     return first.signed || !later.signed ? first : later;

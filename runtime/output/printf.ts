@@ -8,6 +8,7 @@ import type { Type } from '../../lang/types.ts';
 import type { FieldLayout, PrintfLayout } from '../../codegen/object.ts';
 import { isStack } from '../events.ts';
 import { decodeSymbolic, type ValueSymbols } from '../symbolizer.ts';
+import { formatInet, formatTimestamp } from '../formatted.ts';
 import { formatStack, VALUE_STACK_INDENT } from './stacks.ts';
 
 export type FormatRecord = (record: DataView) => string;
@@ -46,6 +47,14 @@ function compileConversion(conv: Conv, field: FieldLayout, symbols: ValueSymbols
       const buf = Buffer.from(r.buffer, r.byteOffset, r.byteLength);
       const v = decodeSymbolic(buf, off, t, symbols);
       return formatString(isStack(v) ? formatStack(v, VALUE_STACK_INDENT) : v.toString(), conv);
+    };
+  }
+  if (t.kind === 'inet' || t.kind === 'timestamp') {
+    // Semantic analysis allows only %s here.
+    const off = field.offset;
+    return (r) => {
+      const buf = Buffer.from(r.buffer, r.byteOffset, r.byteLength);
+      return formatString(t.kind === 'inet' ? formatInet(buf, off) : formatTimestamp(t, buf.readBigUInt64LE(off)), conv);
     };
   }
   const read = field.type.kind === 'string' ? stringReader(field.offset, field.type.size) : undefined;

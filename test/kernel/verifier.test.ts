@@ -71,6 +71,18 @@ const CORPUS: readonly Case[] = [
   { script: 'interval:ms:100 { @[kstack(perf, 8), ustack(8)] = count(); @t = pid > 1 ? kstack : kstack; @s[1] = cpu > 0 ? usym(1) : usym(2); }' },
   { script: 'uprobe:libc:getpid { printf("%s %s\\n", func, usym(arg0)); @[func, ustack] = count(); } uretprobe:libc:getpid { @r[func] = count(); }' },
   { script: 'kprobe:vfs_read { @[func, kstack] = count(); printf("%s\\n", ksym(arg0)); }', kprobes: true },
+  // Kernel struct pointers through BTF.
+  {
+    script:
+      'tracepoint:syscalls:sys_enter_getppid { $t = (struct task_struct *)curtask; @[curtask->pid, $t->real_parent->pid, str($t->comm), $t.real_parent.comm] = count(); ' +
+      'printf("%d %s %d %d\\n", curtask->mm->map_count, str(curtask->fs->root.dentry->d_name.name), $t.se.on_rq, curtask->mm != 0 && $t->pid > 1); }',
+  },
+  {
+    script:
+      'kprobe:vfs_read { $f = (struct file *)arg0; @[str($f->f_path.dentry->d_name.name), $f->f_inode->i_ino, $f->f_path.dentry->d_name.len] = count(); ' +
+      'if (((struct task_struct *)curtask)->real_parent->real_parent->pid == 1) { printf("%s\\n", $f->f_path.dentry->d_sb->s_id); } }',
+    kprobes: true,
+  },
 ];
 
 function compile(c: Case, env: KernelEnvironment): BpfObject {
@@ -106,7 +118,7 @@ describe.skipIf(!kernelAvailable)('generated programs pass the kernel verifier',
   const fds: number[] = [];
   afterAll(() => fds.forEach(closeFd));
   const live = kernelAvailable ? new LiveKernelEnvironment() : undefined;
-  const withKprobes = fakeEnv({ hasKprobes: true, symbols: ['vfs_read'] });
+  const withKprobes = { ...fakeEnv({ hasKprobes: true, symbols: ['vfs_read'] }), kernelTypes: () => live?.kernelTypes() };
 
   test.each(CORPUS.map((c) => [c.script, c] as const))('%s', (_, c) => {
     const obj = compile(c, c.kprobes ? withKprobes : live!);
@@ -186,6 +198,16 @@ describe.skipIf(!kernelAvailable)('generated BEGIN programs compute bpftrace val
     expect(scalar(m, '@h')).toEqual({ buckets: h });
     expect(m.get('@l')).toEqual([{ keys: ['k'], value: { buckets: [0n, 0n, 0n, 0n, 1n, 0n] } }]);
     expect(scalar(m, '@s')).toEqual({ count: 3n, total: 1502n });
+  });
+
+  test('kernel struct pointers: curtask is this thread, its fields read through BTF, NULL reads 0', () => {
+    const m = runBegin(
+      'BEGIN { @tgid = curtask->tgid; @ppid = curtask->real_parent->tgid; @same = (struct task_struct *)curtask == curtask; ' +
+        '@null = ((struct task_struct *)0)->pid; @nullc = ((struct task_struct *)0)->comm; @mm = curtask->mm->mm_users.counter > 0; }',
+    );
+    expect([scalar(m, '@tgid'), scalar(m, '@ppid'), scalar(m, '@same'), scalar(m, '@null'), scalar(m, '@nullc'), scalar(m, '@mm')]).toEqual([
+      BigInt(process.pid), BigInt(process.ppid), 1n, 0n, '', 1n,
+    ]);
   });
 
   test('nested conditions inside arithmetic keep the left operand', () => {

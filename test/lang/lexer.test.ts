@@ -69,9 +69,17 @@ describe('lexer: predicates', () => {
 describe('lexer: angle blocks', () => {
   it('closes at a top-level > but not inside parentheses, brackets or braces', () => {
     expect(toks('k:f < if ($a > 1) { @x[$a > 2] = 1 > 0 } >')).toEqual([
-      'AttachPoint:k:f', 'AngleOpen:<', 'If:if', 'LParen:(', 'ScratchVar:$a', 'Gt:>', 'IntLit:1', 'RParen:)',
-      'LCurly:{', 'MapName:@x', 'LBracket:[', 'ScratchVar:$a', 'Gt:>', 'IntLit:2', 'RBracket:]', 'Assign:=',
+      'AttachPoint:k:f', 'AngleOpen:<', 'IfInAngle:if', 'LParen:(', 'ScratchVar:$a', 'Gt:>', 'IntLit:1', 'RParen:)',
+      'CondLCurly:{', 'MapName:@x', 'LBracket:[', 'ScratchVar:$a', 'Gt:>', 'IntLit:2', 'RBracket:]', 'Assign:=',
       'IntLit:1', 'Gt:>', 'IntLit:0', 'RCurly:}', 'AngleEnd:>',
+    ]);
+  });
+
+  it('reads > in an unparenthesized if condition as a comparison', () => {
+    expect(toks('k:f < if $a > 1 { $b = 2 } else if $a { } $c = 1 >')).toEqual([
+      'AttachPoint:k:f', 'AngleOpen:<', 'IfInAngle:if', 'ScratchVar:$a', 'Gt:>', 'IntLit:1', 'CondLCurly:{',
+      'ScratchVar:$b', 'Assign:=', 'IntLit:2', 'RCurly:}', 'Else:else', 'IfInAngle:if', 'ScratchVar:$a',
+      'CondLCurly:{', 'RCurly:}', 'ScratchVar:$c', 'Assign:=', 'IntLit:1', 'AngleEnd:>',
     ]);
   });
 

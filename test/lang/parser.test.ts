@@ -241,7 +241,7 @@ describe('parser: errors', () => {
     ['k:f /pid { }', '1:10-11 syntax error, unexpected {'],
     ['k:f < $a > 1 >', '1:12-13 syntax error, unexpected 1'],
     ['BEGIN { @m[] = 1 }', '1:12-13 syntax error, unexpected ]'],
-    ['BEGIN { if $a { } }', '1:12-14 syntax error, unexpected $a'],
+    ['BEGIN { if $a }', '1:15-16 syntax error, unexpected }'],
     ['{ }', '1:1-2 syntax error, unexpected {'],
     ['BEGIN\n{\n  printf("x")\n  exit()\n}', '4:3-7 syntax error, unexpected exit'],
     ['BEGIN { "abc }', '1:9-15 unterminated string'],

@@ -23,7 +23,7 @@ describe('identifiers and builtins', () => {
     expect(one('$a = foo;')).toEqual(["1:14-17: Unknown identifier: 'foo'"]);
     expect(one('foo();')).toEqual(['1:9-12: Unknown function: foo']);
     expect(one('$h = kaddr("x");')).toEqual(['1:14-24: kaddr() is not supported yet']);
-    expect(one('$k = curtask;')).toEqual(['1:14-21: The curtask builtin is not supported yet']);
+    expect(one('$k = cgroup;')).toEqual(['1:14-20: The cgroup builtin is not supported yet']);
   });
 
   it('allows args only in tracepoint probes, argN only in kprobes, retval only in kretprobes', () => {

@@ -168,5 +168,27 @@ console.log(`kernel ${spawnSync('uname', ['-r'], { encoding: 'utf8' }).stdout.tr
   );
 }
 
+// 9. kernel struct pointers through BTF: a kprobe's arg cast to `struct open_how *` and an
+//    fentry struct-pointer parameter, both reading open_how.flags (libuv opens with O_CLOEXEC)
+{
+  let done = false;
+  const r = await tsbpf(
+    [
+      '-e',
+      'kprobe:do_sys_openat2 /pid == $1/ { @k[((struct open_how *)arg2)->flags & 0x80000] = count(); } ' +
+        'fentry:do_sys_openat2 /pid == $1/ { @f[args.how->flags & 0x80000, args.how.mode] = count(); } interval:ms:300 { exit(); }',
+      String(process.pid),
+    ],
+    () => openFilesUntil(() => done),
+  );
+  done = true;
+  const keys = (map) => [...r.stdout.matchAll(new RegExp(`^@${map}\\[([^\\]]*)\\]: [1-9]\\d*$`, 'gm'))].map((m) => m[1]);
+  check(
+    'struct open_how flags via (struct open_how *)arg2 in a kprobe and args.how-> in fentry',
+    r.code === 0 && keys('k').join() === '524288' && keys('f').join() === '524288, 0' && r.stderr === 'Attaching 3 probes...\n',
+    show(r),
+  );
+}
+
 console.log(failed === 0 ? 'ALL PASS' : `${failed} FAILED`);
 process.exit(failed === 0 ? 0 : 1);

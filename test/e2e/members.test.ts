@@ -1,0 +1,61 @@
+// Kernel struct pointers through BTF on a live workload: curtask's pid, its parent's pid and its
+// comm must be exactly the workload's.
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { kernelAvailable } from '../support/kernel.ts';
+import { startTsbpf, tsbpf } from './cli.ts';
+
+const GETPPIDS = 100;
+
+describe.skipIf(!kernelAvailable)('kernel struct pointers (live kernel)', () => {
+  it('curtask->pid, curtask->real_parent->pid, str(curtask->comm) and a cast are the workload\'s', async () => {
+    // The workload waits for a line on stdin so that its pid is known before tsbpf starts.
+    const child = spawn(process.execPath, ['-e', `process.stdin.once('data', () => { for (let i = 0; i < ${GETPPIDS}; i++) process.ppid; process.exit(0); })`], {
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
+    const exited = new Promise((r) => child.on('close', r));
+    const run = await startTsbpf([
+      '-e',
+      'tracepoint:syscalls:sys_enter_getppid /pid == $1/ { @[curtask->pid, curtask->real_parent->pid, str(curtask->comm)] = count(); ' +
+        '$t = (struct task_struct *)curtask; @tgid = max($t->tgid == pid); @mm = max(curtask->mm->map_count > 0 && $t.mm->mm_users.counter > 0); }',
+      String(child.pid),
+    ]);
+    child.stdin!.write('go\n');
+    expect(await exited).toBe(0);
+    run.child.kill('SIGINT');
+    const r = await run.done;
+    expect(r).toEqual({
+      code: 0,
+      signal: null,
+      stdout: `\n\n@[${child.pid}, ${process.pid}, node]: ${GETPPIDS}\n@mm: 1\n@tgid: 1\n`,
+      stderr: 'Attaching 1 probe...\n',
+    });
+  });
+
+  it('a syscall tracepoint\'s struct pointer argument is followed in user memory (args->rqtp->tv_nsec)', async () => {
+    const child = spawn('sh', ['-c', 'read x; exec sleep 0.123'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    const exited = new Promise((r) => child.on('close', r));
+    const run = await startTsbpf([
+      '-e',
+      'tracepoint:syscalls:sys_enter_clock_nanosleep /pid == $1/ { printf("%d %d %s\\n", args->rqtp->tv_sec, args.rqtp.tv_nsec, comm); exit(); }',
+      String(child.pid),
+    ]);
+    child.stdin!.write('go\n');
+    expect(await exited).toBe(0);
+    const r = await run.done;
+    expect(r).toEqual({ code: 0, signal: null, stdout: '0 123000000 sleep\n\n\n', stderr: 'Attaching 1 probe...\n' });
+  });
+
+  it('an unknown field is a compile error naming the struct', () => {
+    const r = tsbpf(['-e', 'BEGIN { printf("%d\\n", curtask->nope); }']);
+    expect(r).toEqual({
+      code: 1,
+      signal: null,
+      stdout: '',
+      stderr:
+        "stdin:1:24-37: ERROR: Struct/union of type 'struct task_struct' does not contain a field named 'nope'\n" +
+        'BEGIN { printf("%d\\n", curtask->nope); }\n' +
+        '                       ~~~~~~~~~~~~~\n',
+    });
+  });
+});
