@@ -8,8 +8,8 @@ import { Reg } from '../insn.ts';
 import { Helper } from '../helpers.ts';
 import { alu, call, imm, ldImm64, ldx, mov, reg, st, stx } from '../ops.ts';
 import { fieldStr, stringReadHelper } from './builtins.ts';
-import { fail, immOf, type Gen } from './context.ts';
-import { branch, constInt, evalInt, hold, heldOperand, releaseHeld } from './expr.ts';
+import { CALLEE_SAVED, fail, immOf, type Gen } from './context.ts';
+import { branch, constInt, evalInt, hasCall, hold, heldOperand, releaseHeld } from './expr.ts';
 import { mapReadStr } from './maps-ops.ts';
 import { memberInfo, memberStr } from './members.ts';
 import { roundUp8 } from './stack.ts';
@@ -59,34 +59,93 @@ export function zero(g: Gen, off: number, bytes: number): void {
   zeroFrom(g, off, 0, bytes);
 }
 
-/** Zeroes the words of region r10+off (`bytes` long) from the one holding byte `from` on. */
-export function zeroFrom(g: Gen, off: number, from: number, bytes: number): void {
-  for (let i = from & ~7; i < roundUp8(bytes); i += 8) g.emit(st(8, Reg.R10, off + i, 0));
+/** Zeroes the words of region base+off (`bytes` long) from the one holding byte `from` on. */
+export function zeroFrom(g: Gen, off: number, from: number, bytes: number, base: Reg = Reg.R10): void {
+  for (let i = from & ~7; i < roundUp8(bytes); i += 8) g.emit(st(8, base, off + i, 0));
 }
 
-/** Stores constant words at r10+off. */
-function storeWords(g: Gen, off: number, words: readonly bigint[]): void {
+/** Stores constant words at base+off. */
+function storeWords(g: Gen, off: number, words: readonly bigint[], base: Reg = Reg.R10): void {
   words.forEach((w, i) => {
     const o = immOf(w);
-    if (o && 'imm' in o) return g.emit(st(8, Reg.R10, off + i * 8, o.imm));
+    if (o && 'imm' in o) return g.emit(st(8, base, off + i * 8, o.imm));
     const t = g.reg(false, undefined);
-    g.emit(ldImm64(t, w), stx(8, Reg.R10, off + i * 8, t));
+    g.emit(ldImm64(t, w), stx(8, base, off + i * 8, t));
     g.free(t);
   });
 }
 
 /**
- * Copies a string of `srcSize` bytes at src+srcOff into the region r10+dstOff of `dstSize`
- * bytes, truncating (keeping a NUL) or zero-padding. Emits no helper call.
+ * Copies a string of `srcSize` bytes at src+srcOff into the region dst+dstOff (r10 unless told)
+ * of `dstSize` bytes, truncating (keeping a NUL) or zero-padding. Emits no helper call.
  */
-export function copyStr(g: Gen, src: Reg, srcOff: number, srcSize: number, dstOff: number, dstSize: number): void {
+export function copyStr(g: Gen, src: Reg, srcOff: number, srcSize: number, dstOff: number, dstSize: number, dst: Reg = Reg.R10): void {
   const t = g.reg(false, undefined);
   const n = Math.min(roundUp8(srcSize), roundUp8(dstSize));
-  for (let i = 0; i < n; i += 8) g.emit(ldx(8, t, src, srcOff + i), stx(8, Reg.R10, dstOff + i, t));
+  for (let i = 0; i < n; i += 8) g.emit(ldx(8, t, src, srcOff + i), stx(8, dst, dstOff + i, t));
   g.free(t);
-  for (let i = n; i < roundUp8(dstSize); i += 8) g.emit(st(8, Reg.R10, dstOff + i, 0));
+  for (let i = n; i < roundUp8(dstSize); i += 8) g.emit(st(8, dst, dstOff + i, 0));
   if (dstSize < srcSize) {
-    for (let i = dstSize - 1; i < roundUp8(dstSize); i++) g.emit(st(1, Reg.R10, dstOff + i, 0));
+    for (let i = dstSize - 1; i < roundUp8(dstSize); i++) g.emit(st(1, dst, dstOff + i, 0));
+  }
+}
+
+/** A string that can be written straight into memory at base+off (an event record) without a
+ *  branch: a constant, comm, or str(p[, constant]) whose pointer was already evaluated (into a
+ *  callee-saved register or a stack slot). */
+export type DirectStr =
+  | { readonly kind: 'const'; readonly text: string }
+  | { readonly kind: 'comm' }
+  | { readonly kind: 'read'; readonly ptr: { readonly reg: Reg } | { readonly slot: number } | { readonly late: Expr }; readonly max: number; readonly helper: Helper };
+
+/**
+ * Prepares string `e` for writeDirectStr, evaluating now what may branch or fail (a str()
+ * pointer); undefined when `e` must be built on the stack instead. The pointer takes a
+ * callee-saved register only while another one stays free for the caller.
+ */
+export function prepareDirectStr(g: Gen, e: Expr, size: number): DirectStr | undefined {
+  const text = constStr(g, e);
+  if (text !== undefined) return { kind: 'const', text };
+  if (e.kind === 'Builtin' && e.name === 'comm') return { kind: 'comm' };
+  if (e.kind !== 'Call' || e.name !== 'str') return undefined;
+  const [ptr, len] = e.args;
+  if (!ptr || g.typeOf(ptr).kind === 'string') return undefined;
+  const lenConst = len ? constInt(g, len) : undefined;
+  if (len && lenConst === undefined) return undefined;
+  const max = lenConst === undefined ? size : Number(lenConst < 0n ? 0n : lenConst < BigInt(size) ? lenConst : BigInt(size));
+  const helper = strReadHelper(g, ptr);
+  // A context field or argument is a plain load: read it when the string is written.
+  if ((ptr.kind === 'FieldAccess' || ptr.kind === 'Builtin') && !hasCall(g, ptr)) return { kind: 'read', ptr: { late: ptr }, max, helper };
+  const r = CALLEE_SAVED.filter((x) => g.isFree(x)).length > 1 ? g.tryReg(true) : undefined;
+  if (r !== undefined) {
+    evalInt(g, ptr, r);
+    return { kind: 'read', ptr: { reg: r }, max, helper };
+  }
+  const slot = g.stack.alloc(8, e.span, 'a string pointer');
+  g.asm.withSpan(e.span, () => {
+    evalInt(g, ptr, Reg.R0);
+    g.emit(stx(8, Reg.R10, slot, Reg.R0));
+  });
+  return { kind: 'read', ptr: { slot }, max, helper };
+}
+
+/** Writes a prepared string into the `size`-byte region base+off (base must survive helper
+ *  calls) and releases its register. As with strInto(padded = false), bytes after the NUL are
+ *  unspecified. */
+export function writeDirectStr(g: Gen, s: DirectStr, base: Reg, off: number, size: number): void {
+  switch (s.kind) {
+    case 'const':
+      return storeWords(g, off, stringWords(s.text, size), base);
+    case 'comm':
+      return comm(g, off, size, base);
+    case 'read':
+      zeroFrom(g, off, s.max, size, base);
+      g.emit(mov(Reg.R1, reg(base)), alu('add', Reg.R1, imm(off)), mov(Reg.R2, imm(s.max)));
+      if ('late' in s.ptr) g.holding(Reg.R1, () => g.holding(Reg.R2, () => evalInt(g, (s.ptr as { late: Expr }).late, Reg.R3)));
+      else g.emit('reg' in s.ptr ? mov(Reg.R3, reg(s.ptr.reg)) : ldx(8, Reg.R3, Reg.R10, s.ptr.slot));
+      g.emit(call(s.helper));
+      if ('reg' in s.ptr) g.free(s.ptr.reg);
+      return;
   }
 }
 
@@ -147,11 +206,18 @@ export function strLoc(g: Gen, e: Expr): StrLoc {
   return { off, size };
 }
 
-function comm(g: Gen, off: number, size: number): void {
+function comm(g: Gen, off: number, size: number, base: Reg = Reg.R10): void {
   // get_current_comm zero-pads its whole buffer, and comm fits in 16 bytes.
   const n = size >= 16 ? roundUp8(size) : size;
-  if (n < roundUp8(size)) g.emit(st(8, Reg.R10, off + roundUp8(size) - 8, 0));
-  g.emit(mov(Reg.R1, reg(Reg.R10)), alu('add', Reg.R1, imm(off)), mov(Reg.R2, imm(n)), call(Helper.get_current_comm));
+  if (n < roundUp8(size)) g.emit(st(8, base, off + roundUp8(size) - 8, 0));
+  g.emit(mov(Reg.R1, reg(base)), alu('add', Reg.R1, imm(off)), mov(Reg.R2, imm(n)), call(Helper.get_current_comm));
+}
+
+/** The helper str(ptr) reads with: a pointer typed from BTF points into the kernel. */
+export function strReadHelper(g: Gen, ptr: Expr): Helper {
+  const pt = g.typeOf(ptr);
+  const kernel = pt.kind === 'int' && pt.pointee !== undefined && !pt.pointee.user && g.attach.resolved.kind !== 'fentry';
+  return kernel ? Helper.probe_read_kernel_str : stringReadHelper(g);
 }
 
 /** str(p[, n]): reads a NUL-terminated string into a zeroed buffer. */
@@ -185,10 +251,8 @@ function strCall(g: Gen, args: readonly Expr[], off: number, size: number, padde
     releaseHeld(g, p);
   }
   g.emit(mov(Reg.R1, reg(Reg.R10)), alu('add', Reg.R1, imm(off)));
-  const pt = g.typeOf(ptr);
   // A pointer typed from BTF (`str($file->f_path.dentry->d_name.name)`) points into the kernel.
-  const kernel = pt.kind === 'int' && pt.pointee !== undefined && !pt.pointee.user && g.attach.resolved.kind !== 'fentry';
-  g.emit(call(kernel ? Helper.probe_read_kernel_str : stringReadHelper(g)));
+  g.emit(call(strReadHelper(g, ptr)));
 }
 
 /** Branch on `a == b` / `a != b` for strings, comparing word by word. */

@@ -109,24 +109,88 @@ describe('printf records', () => {
       },
     ]);
     const p = only(obj);
-    expect(calls(p)).toEqual([Helper.get_current_comm, Helper.get_current_pid_tgid, Helper.probe_read_user_str, Helper.ringbuf_query, Helper.ringbuf_output]);
-    // Header: kind Printf (1), id 0.
-    expect(p.insns.slice(1, 3)).toEqual([
-      { kind: 'st', size: 4, dst: Reg.R10, off: -96, imm: 1 },
-      { kind: 'st', size: 4, dst: Reg.R10, off: -92, imm: 0 },
+    // Reserved in the ring and written in place: stores first, then the helpers that fill it.
+    expect(calls(p)).toEqual([
+      Helper.ringbuf_reserve,
+      Helper.get_current_pid_tgid,
+      Helper.get_current_comm,
+      Helper.probe_read_user_str,
+      Helper.ringbuf_query,
+      Helper.ringbuf_submit,
     ]);
+    // Header: kind Printf (1), id 0, as one store through the record pointer.
+    const rec = p.insns.find((i) => i.kind === 'alu' && i.op === 'mov' && 'reg' in i.src && i.src.reg === Reg.R0);
+    expect(rec).toEqual({ kind: 'alu', op: 'mov', width: 64, dst: Reg.R7, src: { reg: Reg.R0 } });
+    expect(p.insns).toContainEqual({ kind: 'st', size: 8, dst: Reg.R7, off: 0, imm: 1 });
+    expect(p.insns).toContainEqual({ kind: 'stx', size: 8, dst: Reg.R7, off: 24, src: Reg.R0 });
+    // str() reads the context's pointer straight into the helper's argument.
+    const read = p.insns.findIndex((i) => i.kind === 'call' && i.helper === Helper.probe_read_user_str);
+    expect(p.insns.slice(read - 4, read)).toEqual([
+      { kind: 'alu', op: 'mov', width: 64, dst: Reg.R1, src: { reg: Reg.R7 } },
+      { kind: 'alu', op: 'add', width: 64, dst: Reg.R1, src: { imm: 32 } },
+      { kind: 'alu', op: 'mov', width: 64, dst: Reg.R2, src: { imm: 64 } },
+      { kind: 'ldx', size: 8, dst: Reg.R3, src: Reg.R6, off: 24 },
+    ]);
+  });
+
+  test('a str() pointer that needs a helper is evaluated before the reserve', () => {
+    const p = only(compile('tracepoint:syscalls:sys_enter_openat { @p = args.filename; printf("%s\\n", str(@p)); }'));
+    const cs = calls(p);
+    expect(cs.slice(-5)).toEqual([Helper.map_lookup_elem, Helper.ringbuf_reserve, Helper.probe_read_user_str, Helper.ringbuf_query, Helper.ringbuf_submit]);
+  });
+
+  test('a second printf in a program writes its id in the header', () => {
+    const p = only(compile('BEGIN { printf("a\\n"); printf("%d\\n", 7); }'));
+    expect(p.insns.filter((i) => i.kind === 'st' && i.dst === Reg.R7)).toEqual([
+      { kind: 'st', size: 8, dst: Reg.R7, off: 0, imm: 1 },
+      { kind: 'st', size: 4, dst: Reg.R7, off: 0, imm: 1 },
+      { kind: 'st', size: 4, dst: Reg.R7, off: 4, imm: 1 },
+      { kind: 'st', size: 8, dst: Reg.R7, off: 8, imm: 7 },
+    ]);
+  });
+
+  test('every reserve is submitted once; a failed reserve counts a lost event and skips the record', () => {
+    const p = only(compile('BEGIN { printf("%d %s\\n", pid, comm); if (pid > 1) { printf("%s\\n", "x"); } else { printf("%d\\n", 2); } }'));
+    const cs = calls(p);
+    // Jump offsets count 8-byte slots; a 64-bit immediate load takes two.
+    const slot = (i: number) => p.insns.slice(0, i).reduce((n, x) => n + (x.kind === 'ld_imm64' || x.kind === 'ld_map_fd' || x.kind === 'ld_map_value' ? 2 : 1), 0);
+    expect(cs.filter((h) => h === Helper.ringbuf_reserve)).toHaveLength(3);
+    expect(cs.filter((h) => h === Helper.ringbuf_submit)).toHaveLength(3);
+    expect(cs).not.toContain(Helper.ringbuf_output);
+    expect(cs).not.toContain(Helper.ringbuf_discard);
+    // Right after each reserve: non-NULL jumps over the lost counter, which then skips to the end.
+    p.insns.forEach((insn, i) => {
+      if (insn.kind !== 'call' || insn.helper !== Helper.ringbuf_reserve) return;
+      const [test, lost, one, add, skip] = p.insns.slice(i + 1, i + 6);
+      expect(test).toEqual({ kind: 'jmp', op: 'jne', width: 64, dst: Reg.R0, src: { imm: 0 }, off: 5 });
+      expect(lost).toMatchObject({ kind: 'ld_map_value', dst: Reg.R1 });
+      expect(one).toEqual({ kind: 'alu', op: 'mov', width: 64, dst: Reg.R2, src: { imm: 1 } });
+      expect(add).toEqual({ kind: 'atomic', op: 'add', size: 8, fetch: false, dst: Reg.R1, src: Reg.R2, off: 0 });
+      expect(skip).toMatchObject({ kind: 'ja' });
+      // The skip lands right after this record's submit.
+      const submit = p.insns.findIndex((x, j) => j > i && x.kind === 'call' && x.helper === Helper.ringbuf_submit);
+      expect(slot(i + 5) + 1 + (skip as { off: number }).off).toBe(slot(submit + 1));
+    });
   });
 
   test('wake the reader only when the record crosses half the ring', () => {
     const p = only(compile('BEGIN { printf("%d\\n", 1); }', [], { ringBytes: 1 << 16 }));
     const half = 1 << 15;
     const record = 16 + 8; // 16-byte record plus the ring's header
+    // After the reserve, avail counts this record: it crossed when avail - record < half <= avail.
     expect(jumps(p).map((j) => [j.op, j.dst, j.src])).toEqual([
-      ['jge', Reg.R0, { imm: half }],
-      ['jlt', Reg.R0, { imm: half - record }],
-      ['jeq', Reg.R0, { imm: 0 }],
+      ['jne', Reg.R0, { imm: 0 }],
+      ['jlt', Reg.R0, { imm: half }],
+      ['jge', Reg.R0, { imm: half + record }],
     ]);
-    expect(p.insns).toContainEqual({ kind: 'alu', op: 'mov', width: 64, dst: Reg.R4, src: { imm: 2 } });
+    expect(p.insns.slice(-8, -2)).toEqual([
+      { kind: 'alu', op: 'mov', width: 64, dst: Reg.R2, src: { imm: 1 } },
+      jumps(p)[1],
+      jumps(p)[2],
+      { kind: 'alu', op: 'mov', width: 64, dst: Reg.R2, src: { imm: 2 } },
+      { kind: 'alu', op: 'mov', width: 64, dst: Reg.R1, src: { reg: Reg.R7 } },
+      { kind: 'call', helper: Helper.ringbuf_submit },
+    ]);
     expect(p.insns).toContainEqual({ kind: 'atomic', op: 'add', size: 8, fetch: false, dst: Reg.R1, src: Reg.R2, off: 0 });
   });
 
@@ -162,7 +226,7 @@ describe('programs', () => {
     expect(p.spans.every((s) => s !== undefined)).toBe(true);
     const lines = p.spans.map((s) => s!.line);
     const update = p.insns.findIndex((i) => i.kind === 'call' && i.helper === Helper.map_update_elem);
-    const output = p.insns.findIndex((i) => i.kind === 'call' && i.helper === Helper.ringbuf_output);
+    const output = p.insns.findIndex((i) => i.kind === 'call' && i.helper === Helper.ringbuf_submit);
     expect([lines[update], lines[output]]).toEqual([2, 3]);
   });
 
@@ -252,7 +316,8 @@ describe('instruction counts of the benchmark scripts (bpftrace 0.17 needs more)
   test.each([
     ['tracepoint:raw_syscalls:sys_enter { @ = count(); }', 20],
     ['tracepoint:raw_syscalls:sys_enter { @[comm] = count(); }', 23],
-    ['tracepoint:syscalls:sys_enter_openat { printf("%s %d %s\\n", comm, pid, str(args.filename)); }', 34],
+    // printf reserves its record in the ring and fills it in place: a NULL check and a skip more.
+    ['tracepoint:syscalls:sys_enter_openat { printf("%s %d %s\\n", comm, pid, str(args.filename)); }', 35],
     ['tracepoint:raw_syscalls:sys_enter { @ = hist(args.id); }', 47],
     ['tracepoint:raw_syscalls:sys_enter { @[comm] = hist(args.id); }', 52],
     ['tracepoint:raw_syscalls:sys_enter { @ = lhist(args.id, 0, 1000, 10); }', 29],
