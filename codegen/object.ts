@@ -85,7 +85,14 @@ export enum EventKind {
   ClearMap = 4,
   /** time(fmt): id = index of the format in BpfObject.timeFormats; userspace formats the time it receives this. */
   Time = 5,
+  /** join(argv[, sep]): id = index of sep in BpfObject.joinDelimiters; payload: JOIN_ARGS
+   *  strings of JOIN_ARG_SIZE bytes each (NUL-terminated); the first empty one ends the list. */
+  Join = 6,
 }
+
+/** Elements and bytes per element (NUL included) join() reads, as bpftrace 0.17. */
+export const JOIN_ARGS = 16;
+export const JOIN_ARG_SIZE = 1024;
 
 /** Every record begins with `u32 kind; u32 id;` (8 bytes); payload follows at offset 8. */
 export const EVENT_HEADER_SIZE = 8;
@@ -106,4 +113,6 @@ export interface BpfObject {
   readonly printfs: readonly PrintfLayout[];
   /** strftime formats of time() calls, by id (EventKind.Time); absent when there are none. */
   readonly timeFormats?: readonly string[];
+  /** Separators of join() calls, by id (EventKind.Join); absent when there are none. */
+  readonly joinDelimiters?: readonly string[];
 }

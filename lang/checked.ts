@@ -1,7 +1,7 @@
 // The output of semantic analysis (lang/semantic/): the AST plus everything later stages need,
 // so that codegen never re-derives types or re-resolves probes. This is the contract between
 // lang/ and codegen/.
-import type { AttachPoint, Call, Expr, FieldAccess, MapAccess, Probe, Program, ScratchVar } from './ast.ts';
+import type { AttachPoint, Builtin, Call, Expr, FieldAccess, MapAccess, Probe, Program, ScratchVar } from './ast.ts';
 import type { Span } from './source.ts';
 import type { KernelValue, TracepointField, TracepointFormat } from './env.ts';
 import type { Type } from './types.ts';
@@ -161,6 +161,9 @@ export interface CheckedProgram {
   fieldOf(e: FieldAccess, attach: CheckedAttach): FieldInfo;
   /** The resolution of a kernel struct member access, or undefined for `args.f` (see fieldOf). */
   memberOf?(e: FieldAccess): MemberInfo | undefined;
+  /** The value of a bare identifier that names a kernel enumerator (`TCP_ESTABLISHED`), or
+   *  undefined for a real builtin. */
+  constantOf?(e: Builtin): bigint | undefined;
   /** The printf a `printf(...)` call was assigned. */
   printfOf(e: Call): PrintfInfo;
   /** The map an access refers to. */

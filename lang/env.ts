@@ -115,6 +115,9 @@ export interface KernelTypes {
   record(id: number): KernelRecord | undefined;
   /** What type `id` is (0 is void). */
   describe(id: number): KernelTypeInfo;
+  /** The value of enumerator `name` (`TCP_ESTABLISHED`) of any enum in BTF, or undefined if no
+   *  enum has one. Optional: absent means enum constants are unknown. */
+  enumerator?(name: string): bigint | undefined;
 }
 
 export interface KernelEnvironment {

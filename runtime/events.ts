@@ -62,4 +62,6 @@ export interface EventSink {
   clearMap(mapIndex: number): void;
   /** time(fmt): print the current time with strftime format `format` now (optional for sinks that ignore it). */
   time?(format: string): void;
+  /** join(): the strings read, already joined with the call's separator. */
+  join?(text: string): void;
 }

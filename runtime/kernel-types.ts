@@ -4,7 +4,25 @@ import type { KernelRecord, KernelTypeInfo, KernelTypes, KernelTypeShape } from 
 import type { Btf } from './btf.ts';
 
 export class BtfKernelTypes implements KernelTypes {
+  /** Every enumerator by name, built on the first lookup (only scripts naming an unknown
+   *  identifier pay for the scan). The first enum declaring a name wins. */
+  private enumerators: Map<string, bigint> | undefined;
+
   constructor(private readonly btf: Btf) {}
+
+  enumerator(name: string): bigint | undefined {
+    if (!this.enumerators) {
+      this.enumerators = new Map();
+      for (let id = 1; id <= this.btf.count; id++) {
+        const kind = this.btf.kindOf(id);
+        if (kind !== 'enum' && kind !== 'enum64') continue;
+        const t = this.btf.type(id);
+        if (t.kind !== 'enum' && t.kind !== 'enum64') continue;
+        for (const v of t.values) if (!this.enumerators.has(v.name)) this.enumerators.set(v.name, v.value);
+      }
+    }
+    return this.enumerators.get(name);
+  }
 
   recordId(kind: 'struct' | 'union', name: string): number | undefined {
     return this.btf.findStruct(name, kind);

@@ -23,6 +23,7 @@ import type { EventSink, MapEntry } from './events.ts';
 import { closeFd, SyscallError } from './libc.ts';
 import { clearMapEntries, lookupValueSize, readMapEntries } from './maps.ts';
 import { checkPrivileges, MISSING_PRIVILEGES } from './privileges.ts';
+import { joinedStrings } from './output/join.ts';
 import { RingBufferReader } from './ringbuf.ts';
 import { loadErrorDiagnostic } from './verifier.ts';
 import { Symbolizer, usesKernelSymbols } from './symbolizer.ts';
@@ -218,6 +219,11 @@ export class Session {
       case EventKind.Time: {
         const format = this.obj.timeFormats?.[id];
         if (format !== undefined) sink.time?.(format);
+        return;
+      }
+      case EventKind.Join: {
+        const sep = this.obj.joinDelimiters?.[id];
+        if (sep !== undefined) sink.join?.(joinedStrings(record, sep));
         return;
       }
       // Unknown kinds cannot come from our own codegen; skipping keeps the stream going.

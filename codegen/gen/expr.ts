@@ -47,6 +47,8 @@ export function constInt(g: Gen, e: Expr): bigint | undefined {
   switch (e.kind) {
     case 'IntLit':
       return e.value;
+    case 'Builtin':
+      return g.checked.constantOf?.(e);
     case 'PositionalParam':
       return g.typeOf(e).kind === 'int' ? convert(positionalInt(g, e.index), g.typeOf(e)) : undefined;
     case 'Unary': {
@@ -83,6 +85,7 @@ export function hasCall(g: Gen, e: Expr): boolean {
     case 'ScratchVar':
       return false;
     case 'Builtin':
+      if (g.checked.constantOf?.(e) !== undefined) return false;
       return !/^(arg[0-9]|retval|probe|args)$/.test(e.name) || ctxReadCalls(g, e);
     case 'FieldAccess':
       return memberInfo(g, e) !== undefined || g.typeOf(e).kind === 'string' || ctxReadCalls(g, e);

@@ -4,6 +4,7 @@ import type { BpfObject } from '../object.ts';
 import type { MapRef, ObjectTables } from './context.ts';
 import { buildMapSpecs, checkRingBytes, DEFAULT_RING_BYTES, SMALL_RING_BYTES } from './maps.ts';
 import { timeFormatOf } from './events.ts';
+import { joinDelimiters } from './join.ts';
 import { printfLayout } from './printf.ts';
 import { generateProgram } from './program.ts';
 import { probeExprs } from './walk.ts';
@@ -14,7 +15,7 @@ export interface GenerateOptions {
 }
 
 /** Calls that send a record through the events ring buffer. */
-const EVENT_CALLS = new Set(['printf', 'exit', 'print', 'clear', 'time']);
+const EVENT_CALLS = new Set(['printf', 'exit', 'print', 'clear', 'time', 'join']);
 
 /**
  * The ring must absorb bursts from probes that fire at kernel event rates (8 MiB keeps millions
@@ -45,5 +46,10 @@ export function generate(checked: CheckedProgram, opts: GenerateOptions = {}): B
     ringBytes,
   };
   const programs = checked.probes.flatMap((probe) => probe.attaches.map((a) => generateProgram(checked, probe, a, tables)));
-  return { license: 'GPL', maps, programs, printfs, ...(timeFormats.length > 0 ? { timeFormats } : {}) };
+  const joins = joinDelimiters(checked);
+  return {
+    license: 'GPL', maps, programs, printfs,
+    ...(timeFormats.length > 0 ? { timeFormats } : {}),
+    ...(joins.length > 0 ? { joinDelimiters: joins } : {}),
+  };
 }

@@ -6,6 +6,7 @@ import { assign, incDec } from './assign.ts';
 import { fail, type Gen } from './context.ts';
 import { exitCall, mapEvent, printf, timeCall } from './events.ts';
 import { branch, evalInt } from './expr.ts';
+import { joinCall } from './join.ts';
 import { buildKey, deleteKey } from './maps-ops.ts';
 import { strLoc } from './strings.ts';
 
@@ -63,6 +64,8 @@ function callStmt(g: Gen, c: Call): void {
       return mapEvent(g, c, EventKind.ClearMap);
     case 'delete':
       return deleteCall(g, c);
+    case 'join':
+      return joinCall(g, c);
     case 'str':
       strLoc(g, c);
       return;

@@ -13,7 +13,10 @@ export interface ProbeContext {
   readonly hasChild?: boolean;
 }
 
-export type BuiltinResult = { readonly ok: true; readonly type: Type } | { readonly ok: false; readonly message?: string };
+export type BuiltinResult =
+  | { readonly ok: true; readonly type: Type }
+  /** `unknown`: no builtin has this name (it may still be a kernel enum constant). */
+  | { readonly ok: false; readonly message?: string; readonly unknown?: boolean };
 
 const SIMPLE: ReadonlyMap<string, Type> = new Map<string, Type>([
   ['pid', u32],
@@ -148,7 +151,7 @@ export function builtinType(name: string, ctx: ProbeContext): BuiltinResult {
     return { ok: true, type: u64 };
   }
   if (UNSUPPORTED.has(name)) return { ok: false, message: `The ${name} builtin is not supported yet` };
-  return { ok: false, message: `Unknown identifier: '${name}'` };
+  return { ok: false, message: `Unknown identifier: '${name}'`, unknown: true };
 }
 
 export function utf8Length(s: string): number {

@@ -28,14 +28,14 @@ export interface CallContext {
 }
 
 export const AGGREGATIONS: ReadonlySet<string> = new Set<AggFn>(['count', 'sum', 'min', 'max', 'avg', 'hist', 'lhist', 'stats']);
-const STATEMENTS = new Set(['printf', 'exit', 'clear', 'print', 'delete', 'time']);
+const STATEMENTS = new Set(['printf', 'exit', 'clear', 'print', 'delete', 'time', 'join']);
 /** Default (and maximum) string buffer of str(), as bpftrace 0.17's BPFTRACE_STRLEN. */
 export const STR_SIZE = 64;
 
 /** bpftrace functions tsbpf does not implement yet. */
 const UNSUPPORTED = new Set([
   'tseries', 'kaddr', 'uaddr', 'pton',
-  'join', 'buf', 'cat', 'system', 'signal', 'override', 'reg', 'sizeof', 'offsetof', 'cgroupid', 'cgroup_path',
+  'buf', 'cat', 'system', 'signal', 'override', 'reg', 'sizeof', 'offsetof', 'cgroupid', 'cgroup_path',
   'macaddr', 'strncmp', 'strcontains', 'path', 'getopt', 'zero', 'len', 'strerror',
   'errorf', 'warnf', 'unwatch', 'kptr', 'uptr', 'skboutput', 'socket_cookie', 'strlen',
 ]);
@@ -199,6 +199,19 @@ function checkStatementCall(c: Call, cx: CallContext): boolean {
       const t = cx.expr(fmt, 'value');
       if (isError(t)) return false;
       return fmt.kind === 'StrLit' || err(`time() expects a string literal (${kindWord(t)} provided)`);
+    }
+    case 'join': {
+      // The separator goes to userspace once, at load time: only a literal can.
+      if (n === 0) return err('join() requires at least one argument (0 provided)');
+      if (n > 2) return err(`join() takes up to 2 arguments (${n} provided)`);
+      const t = cx.expr(c.args[0]!, 'value');
+      let ok = !isError(t);
+      if (ok && t.kind !== 'int') ok = err(`join() only supports int or pointer arguments (${kindWord(t as Type)} provided)`);
+      const sep = c.args[1];
+      if (!sep) return ok;
+      const st = cx.expr(sep, 'value');
+      if (isError(st)) return false;
+      return (sep.kind === 'StrLit' || err(`join() expects a string literal (${kindWord(st)} provided)`)) && ok;
     }
     case 'exit': {
       if (n > 1) return err(`exit() takes up to 1 argument (${n} provided)`);

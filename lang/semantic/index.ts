@@ -48,7 +48,7 @@ export function analyze(program: Program, env: KernelEnvironment, opts: AnalyzeO
     ]);
   }
 
-  // Read BTF only if the script follows a kernel struct pointer.
+  // Read BTF only if the script follows a kernel struct pointer or names an unknown identifier.
   let types: KernelTypes | undefined | null = null;
   const kernelTypes = (): KernelTypes | undefined => {
     if (types === null) types = env.kernelTypes?.();
@@ -86,6 +86,7 @@ export function analyze(program: Program, env: KernelEnvironment, opts: AnalyzeO
     types: pass.types,
     fields: pass.fields,
     members: pass.members,
+    constants: pass.constants,
     printfOf: pass.printfOf,
     mapOf: pass.mapOf,
   });

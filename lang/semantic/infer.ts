@@ -2,7 +2,7 @@
 // variable and map types, and reports every error it finds. `analyze` repeats passes until the
 // slot types stop growing (a string assigned later may widen a map read earlier).
 import type {
-  AssignStmt, Binary, Block, Call, Cast, Expr, FieldAccess, IfStmt, IncDec, MapAccess, Probe, ScratchVar, Stmt, Ternary, Unary,
+  AssignStmt, Binary, Block, Builtin, Call, Cast, Expr, FieldAccess, IfStmt, IncDec, MapAccess, Probe, ScratchVar, Stmt, Ternary, Unary,
 } from '../ast.ts';
 import type { CheckedAttach, FieldInfo, MemberInfo, PrintfInfo } from '../checked.ts';
 import type { KernelTypes } from '../env.ts';
@@ -30,6 +30,7 @@ export interface PassResult {
   readonly types: ReadonlyMap<Expr, Type>;
   readonly fields: ReadonlyMap<FieldAccess, ReadonlyMap<CheckedAttach, FieldInfo>>;
   readonly members: ReadonlyMap<FieldAccess, MemberInfo>;
+  readonly constants: ReadonlyMap<Builtin, bigint>;
   readonly printfs: readonly PrintfInfo[];
   readonly printfOf: ReadonlyMap<Call, PrintfInfo>;
   readonly mapOf: ReadonlyMap<MapAccess, string>;
@@ -74,6 +75,8 @@ class Pass implements CallContext {
   private readonly types = new Map<Expr, Type>();
   private readonly fields = new Map<FieldAccess, Map<CheckedAttach, FieldInfo>>();
   private readonly members = new Map<FieldAccess, MemberInfo>();
+  /** Identifiers that name kernel enumerators, with their values. */
+  private readonly constants = new Map<Builtin, bigint>();
   /** `args.f` accesses whose fields the script takes (`args->rqtp->tv_sec`). */
   private readonly followed = new Set<FieldAccess>();
   private readonly printfs: PrintfInfo[] = [];
@@ -120,6 +123,7 @@ class Pass implements CallContext {
       types: this.types,
       fields: this.fields,
       members: this.members,
+      constants: this.constants,
       printfs: this.printfs,
       printfOf: this.printfOf,
       mapOf: this.mapOf,
@@ -372,6 +376,14 @@ class Pass implements CallContext {
         return stringType(utf8Length(e.value) + 1);
       case 'Builtin': {
         const r = builtinType(e.name, this.ctx);
+        if (!r.ok && r.unknown) {
+          // As in bpftrace 0.17, a kernel enumerator is a u64 constant whatever its enum's type.
+          const value = this.kernelTypes()?.enumerator?.(e.name);
+          if (value !== undefined) {
+            this.constants.set(e, BigInt.asUintN(64, value));
+            return u64;
+          }
+        }
         if (!r.ok) {
           if (r.message) this.error(r.message, e.span);
           return errorType;

@@ -1,5 +1,5 @@
 // The CheckedProgram handed to codegen: lookups keyed by AST node identity.
-import type { Call, Expr, FieldAccess, MapAccess, Program, ScratchVar } from '../ast.ts';
+import type { Builtin, Call, Expr, FieldAccess, MapAccess, Program, ScratchVar } from '../ast.ts';
 import type { CheckedAttach, CheckedProbe, CheckedProgram, FieldInfo, MapInfo, MemberInfo, PrintfInfo } from '../checked.ts';
 import type { Type } from '../types.ts';
 
@@ -14,6 +14,7 @@ export interface CheckedTables {
   readonly printfOf: ReadonlyMap<Call, PrintfInfo>;
   readonly mapOf: ReadonlyMap<MapAccess, string>;
   readonly members?: ReadonlyMap<FieldAccess, MemberInfo>;
+  readonly constants?: ReadonlyMap<Builtin, bigint>;
 }
 
 /** Asking about a node the analysis never saw is a bug in the caller, not a user error. */
@@ -40,6 +41,9 @@ export function makeCheckedProgram(t: CheckedTables): CheckedProgram {
     },
     memberOf(e: FieldAccess): MemberInfo | undefined {
       return t.members?.get(e);
+    },
+    constantOf(e: Builtin): bigint | undefined {
+      return t.constants?.get(e);
     },
     printfOf(e: Call): PrintfInfo {
       const p = t.printfOf.get(e);

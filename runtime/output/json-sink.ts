@@ -9,6 +9,7 @@ import type { OutputWriter } from './writer.ts';
 export const jsonFormat: OutputFormat = {
   printf: (text) => jsonMessage('printf', text),
   time: (text) => jsonMessage('time', text),
+  join: (text) => jsonMessage('join', text),
   map: formatJsonUserMap,
   attachedProbes: (n) => jsonCounter('attached_probes', 'probes', n),
   lostEvents: (n) => jsonCounter('lost_events', 'events', n),

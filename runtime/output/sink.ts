@@ -22,6 +22,7 @@ export interface MapAccess {
 export interface OutputFormat {
   printf(text: string): string;
   time(text: string): string;
+  join(text: string): string;
   map(spec: MapSpec, entries: readonly MapEntry[]): string;
   attachedProbes(probes: number): string;
   lostEvents(lost: bigint): string;
@@ -83,6 +84,10 @@ export class PrintingSink implements EventSink {
       return;
     }
     this.out.write(this.format.time(text));
+  }
+
+  join(text: string): void {
+    this.out.write(this.format.join(text));
   }
 
   exit(code: number): void {

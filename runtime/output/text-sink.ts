@@ -15,6 +15,7 @@ export function lostEventsMessage(lost: bigint | number): string {
 export const textFormat: OutputFormat = {
   printf: (text) => text,
   time: (text) => text,
+  join: (text) => `${text}\n`,
   map: formatUserMap,
   attachedProbes: (n) => `Attaching ${n} probe${n === 1 ? '' : 's'}...\n`,
   lostEvents: lostEventsMessage,

@@ -30,7 +30,19 @@ interface Case {
 
 const CORPUS: readonly Case[] = [
   { script: 'BEGIN { printf("hello\\n"); exit(); }' },
+  // join() unrolls 16 element reads into a reserved 16 KiB record; in branches, with a separator,
+  // and on an address that is no array at all (the reads fail and the list is empty).
+  { script: 'tracepoint:syscalls:sys_enter_execve { join(args->argv); join(args.envp, ","); }' },
+  { script: 'tracepoint:syscalls:sys_enter_execve { if (pid > 1) { join(args->argv, "--"); } else { $a = args->argv; join($a); } printf("%d\\n", TCP_ESTABLISHED); }' },
+  { script: 'BEGIN { join(0); join((uint64)curtask->mm, " "); exit(); }' },
   { script: 'tracepoint:raw_syscalls:sys_enter { @ = count(); }' },
+  // printf reserves its record in the ring and fills it in place: every shape of argument, in
+  // branches and followed by exit(), must leave no path with the record unsubmitted.
+  { script: 'tracepoint:syscalls:sys_enter_getppid { printf("%d %s\\n", pid, comm); }' },
+  { script: 'tracepoint:syscalls:sys_enter_openat { printf("%d %u %d %s %s %s %s %d\\n", pid, tid, -5, comm, "lit", str(args.filename), str(args.filename, 8), args.flags); }' },
+  { script: 'tracepoint:syscalls:sys_enter_openat { @x = 4; @p = args.filename; $s = comm; printf("%s %s %s %d %s\\n", str(@p), str(args.filename, @x), $s, @x, args.flags > 0 ? "a" : "b"); }' },
+  { script: 'BEGIN { if (pid > 1) { printf("%d %s\\n", nsecs, comm); } else { printf("%s %d\\n", "no", cpu); } printf("%d %d %d %d\\n", uid, gid, elapsed, (int8)pid); exit(); }' },
+  { script: 'tracepoint:syscalls:sys_enter_openat { $a = 1; $b = 2; $c = 3; @m[$a, $b] = 5; printf("%s %d %d %s\\n", str(args.filename), $a + $b * $c, @m[$a, $b], kstack(3)); if (pid == 7) { exit(); } printf("%d\\n", 1); }' },
   { script: 'tracepoint:raw_syscalls:sys_enter { @[comm] = count(); }' },
   { script: 'tracepoint:syscalls:sys_enter_openat { printf("%s %d %s\\n", comm, pid, str(args.filename)); }' },
   { script: 'tracepoint:syscalls:sys_enter_openat /pid > 100 && comm != "bash"/ { @[comm, pid] = count(); }' },

@@ -53,7 +53,16 @@ const TYPES = new Map<number, Desc>([
   [FT.timespec, record('struct', '__kernel_timespec', FT.timespec, 16, [m('tv_sec', FT.u64, 0), m('tv_nsec', FT.u64, 8)])],
 ]);
 
+/** Enumerators of the fixture's enums (one of a signed enum, one of an enum64). */
+export const FAKE_ENUMERATORS: ReadonlyMap<string, bigint> = new Map([
+  ['TCP_ESTABLISHED', 1n],
+  ['TCP_CLOSE', 7n],
+  ['NEG_ONE', -1n],
+  ['BIG64', 1n << 40n],
+]);
+
 export const FAKE_KERNEL_TYPES: KernelTypes = {
+  enumerator: (name) => FAKE_ENUMERATORS.get(name),
   recordId(kind, name) {
     for (const [id, d] of TYPES) if (d.record?.kind === kind && d.record.name === name) return id;
     return undefined;
