@@ -30,15 +30,9 @@ function header(g: Gen, off: number, kind: EventKind, id: number): void {
  */
 function output(g: Gen, off: number, size: number, wakeup: Wakeup): void {
   if (wakeup === 'half-full') {
+    // avail does not count this record yet: it crosses if avail < half <= avail + recBytes.
     const half = g.tables.ringBytes / 2;
-    const recBytes = roundUp8(size) + RINGBUF_HDR;
-    const noWake = g.asm.newLabel('nowake');
-    g.emit(ldMapFd(Reg.R1, EVENTS_MAP), mov(Reg.R2, imm(BPF_RB_AVAIL_DATA)), call(Helper.ringbuf_query));
-    g.emit(mov(Reg.R4, imm(BPF_RB_NO_WAKEUP)));
-    g.asm.jmp('jge', Reg.R0, imm(half), noWake);
-    g.asm.jmp('jlt', Reg.R0, imm(Math.max(0, half - recBytes)), noWake);
-    g.emit(mov(Reg.R4, imm(BPF_RB_FORCE_WAKEUP)));
-    g.asm.bind(noWake);
+    wakeupFlags(g, Reg.R4, Math.max(0, half - (roundUp8(size) + RINGBUF_HDR)), half);
   } else {
     g.emit(mov(Reg.R4, imm(BPF_RB_FORCE_WAKEUP)));
   }
@@ -155,17 +149,25 @@ function fill(g: Gen, f: Fill, rec: Reg, off: number): void {
 
 /** ringbuf_submit(rec) waking the reader only when this record made the ring cross half full. */
 function submit(g: Gen, rec: Reg, size: number): void {
-  const half = g.tables.ringBytes / 2;
-  const recBytes = roundUp8(size) + RINGBUF_HDR;
-  const noWake = g.asm.newLabel('nowake');
   // avail now counts this record: it crossed if avail - recBytes < half <= avail.
-  g.emit(ldMapFd(Reg.R1, EVENTS_MAP), mov(Reg.R2, imm(BPF_RB_AVAIL_DATA)), call(Helper.ringbuf_query));
-  g.emit(mov(Reg.R2, imm(BPF_RB_NO_WAKEUP)));
-  g.asm.jmp('jlt', Reg.R0, imm(half), noWake);
-  g.asm.jmp('jge', Reg.R0, imm(half + recBytes), noWake);
-  g.emit(mov(Reg.R2, imm(BPF_RB_FORCE_WAKEUP)));
-  g.asm.bind(noWake);
+  const half = g.tables.ringBytes / 2;
+  wakeupFlags(g, Reg.R2, half, half + roundUp8(size) + RINGBUF_HDR);
   g.emit(mov(Reg.R1, reg(rec)), call(Helper.ringbuf_submit));
+}
+
+/**
+ * dst = BPF_RB_FORCE_WAKEUP when the ring's available data is in [lo, hi) (the range in which
+ * this record makes the ring cross half full), else BPF_RB_NO_WAKEUP: a wakeup per event costs
+ * the traced task microseconds, and the reader polls every 10 ms anyway.
+ */
+function wakeupFlags(g: Gen, dst: Reg, lo: number, hi: number): void {
+  const noWake = g.asm.newLabel('nowake');
+  g.emit(ldMapFd(Reg.R1, EVENTS_MAP), mov(Reg.R2, imm(BPF_RB_AVAIL_DATA)), call(Helper.ringbuf_query));
+  g.emit(mov(dst, imm(BPF_RB_NO_WAKEUP)));
+  g.asm.jmp('jlt', Reg.R0, imm(lo), noWake);
+  g.asm.jmp('jge', Reg.R0, imm(hi), noWake);
+  g.emit(mov(dst, imm(BPF_RB_FORCE_WAKEUP)));
+  g.asm.bind(noWake);
 }
 
 /** The record built on the stack and sent with ringbuf_output, when no register can hold a
