@@ -110,3 +110,15 @@ export function hasCommand(cmd: string): boolean {
 export function uniqueTag(): string {
   return `t${Math.random().toString(36).slice(2, 8)}`;
 }
+
+/**
+ * A node child that calls getppid(2) `n` times once it reads a line, so its pid is known before
+ * tsbpf starts and its calls happen only after the probes are attached.
+ */
+export function getppidChild(n: number): { pid: number; go: () => void; exited: Promise<unknown> } {
+  const child = spawn(process.execPath, ['-e', `process.stdin.once('data', () => { for (let i = 0; i < ${n}; i++) process.ppid; process.exit(0); })`], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
+  const exited = new Promise((r) => child.on('close', r));
+  return { pid: child.pid!, go: () => void child.stdin!.write('go\n'), exited };
+}

@@ -2,23 +2,14 @@
 // project's build VM) they are a clear error, except syscalls, which fall back to the syscall
 // tracepoints with a notice. Real fentry/fexit runs are in test/vm/kprobe.mjs (a second kernel),
 // and here too when the host kernel has them.
-import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { Btf } from '../../runtime/btf.ts';
 import { canRunTracingPrograms } from '../../runtime/fentry-support.ts';
 import { kernelAvailable } from '../support/kernel.ts';
-import { startTsbpf, tsbpf } from './cli.ts';
+import { getppidChild, startTsbpf, tsbpf } from './cli.ts';
 
 const fentryHere = kernelAvailable && canRunTracingPrograms(Btf.readVmlinux());
 
-/** A node child that calls getppid(2) `n` times once it reads a line; its pid is known up front. */
-function getppidChild(n: number) {
-  const child = spawn(process.execPath, ['-e', `process.stdin.once('data', () => { for (let i = 0; i < ${n}; i++) process.ppid; process.exit(0); })`], {
-    stdio: ['pipe', 'ignore', 'ignore'],
-  });
-  const exited = new Promise((r) => child.on('close', r));
-  return { pid: child.pid!, go: () => child.stdin!.write('go\n'), exited };
-}
 
 describe.skipIf(!kernelAvailable || fentryHere)('fentry/fexit on a kernel that cannot run them (live kernel)', () => {
   it('fentry on an ordinary function is a clear error at the attach point', () => {

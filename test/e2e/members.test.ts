@@ -3,31 +3,27 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { kernelAvailable } from '../support/kernel.ts';
-import { startTsbpf, tsbpf } from './cli.ts';
+import { getppidChild, startTsbpf, tsbpf } from './cli.ts';
 
 const GETPPIDS = 100;
 
 describe.skipIf(!kernelAvailable)('kernel struct pointers (live kernel)', () => {
   it('curtask->pid, curtask->real_parent->pid, str(curtask->comm) and a cast are the workload\'s', async () => {
-    // The workload waits for a line on stdin so that its pid is known before tsbpf starts.
-    const child = spawn(process.execPath, ['-e', `process.stdin.once('data', () => { for (let i = 0; i < ${GETPPIDS}; i++) process.ppid; process.exit(0); })`], {
-      stdio: ['pipe', 'ignore', 'ignore'],
-    });
-    const exited = new Promise((r) => child.on('close', r));
+    const w = getppidChild(GETPPIDS);
     const run = await startTsbpf([
       '-e',
       'tracepoint:syscalls:sys_enter_getppid /pid == $1/ { @[curtask->pid, curtask->real_parent->pid, str(curtask->comm)] = count(); ' +
         '$t = (struct task_struct *)curtask; @tgid = max($t->tgid == pid); @mm = max(curtask->mm->map_count > 0 && $t.mm->mm_users.counter > 0); }',
-      String(child.pid),
+      String(w.pid),
     ]);
-    child.stdin!.write('go\n');
-    expect(await exited).toBe(0);
+    w.go();
+    expect(await w.exited).toBe(0);
     run.child.kill('SIGINT');
     const r = await run.done;
     expect(r).toEqual({
       code: 0,
       signal: null,
-      stdout: `\n\n@[${child.pid}, ${process.pid}, node]: ${GETPPIDS}\n@mm: 1\n@tgid: 1\n`,
+      stdout: `\n\n@[${w.pid}, ${process.pid}, node]: ${GETPPIDS}\n@mm: 1\n@tgid: 1\n`,
       stderr: 'Attaching 1 probe...\n',
     });
   });

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { kernelAvailable } from '../support/kernel.ts';
 import { spawnSync } from 'node:child_process';
-import { BIN, runWorkload, startTsbpf } from './cli.ts';
+import { BIN, getppidChild, runWorkload, startTsbpf } from './cli.ts';
 
 const GETPPIDS = 1000;
 // Node calls getppid(2) once per `process.ppid` read and never at start-up (checked with strace).
@@ -30,29 +30,20 @@ describe.skipIf(!kernelAvailable)('tsbpf tracing (live kernel)', () => {
   });
 
   it('a predicate on $1 keeps only the workload', async () => {
-    // The workload waits for a line on stdin so that its pid is known before tsbpf starts.
-    const { spawn } = await import('node:child_process');
-    const child = spawn(process.execPath, ['-e', `process.stdin.once('data', () => { for (let i = 0; i < ${GETPPIDS}; i++) process.ppid; process.exit(0); })`], {
-      stdio: ['pipe', 'ignore', 'ignore'],
-    });
-    const exited = new Promise((r) => child.on('close', r));
-    const run = await startTsbpf(['-e', 'tracepoint:syscalls:sys_enter_getppid /pid == $1/ { @calls = count(); }', String(child.pid)]);
-    child.stdin!.write('go\n');
-    expect(await exited).toBe(0);
+    const w = getppidChild(GETPPIDS);
+    const run = await startTsbpf(['-e', 'tracepoint:syscalls:sys_enter_getppid /pid == $1/ { @calls = count(); }', String(w.pid)]);
+    w.go();
+    expect(await w.exited).toBe(0);
     run.child.kill('SIGTERM');
     const r = await run.done;
     expect(r).toEqual({ code: 0, signal: null, stdout: `\n\n@calls: ${GETPPIDS}\n`, stderr: 'Attaching 1 probe...\n' });
   });
 
   it('kretprobe:sys_getppid falls back to sys_exit_getppid and reads retval', async () => {
-    const { spawn } = await import('node:child_process');
-    const child = spawn(process.execPath, ['-e', `process.stdin.once('data', () => { for (let i = 0; i < 10; i++) process.ppid; process.exit(0); })`], {
-      stdio: ['pipe', 'ignore', 'ignore'],
-    });
-    const exited = new Promise((r) => child.on('close', r));
-    const run = await startTsbpf(['-e', 'kretprobe:sys_getppid /pid == $1/ { @ret = max(retval); @n = count(); }', String(child.pid)]);
-    child.stdin!.write('go\n');
-    expect(await exited).toBe(0);
+    const w = getppidChild(10);
+    const run = await startTsbpf(['-e', 'kretprobe:sys_getppid /pid == $1/ { @ret = max(retval); @n = count(); }', String(w.pid)]);
+    w.go();
+    expect(await w.exited).toBe(0);
     run.child.kill('SIGINT');
     const r = await run.done;
     // getppid() in the workload returns this test process's pid.
