@@ -36,8 +36,12 @@ describe.skipIf(!kernelAvailable)('repl', () => {
   });
 
   it('on a terminal, Ctrl-C ends the running trace and returns to the prompt', async () => {
-    // script(1) gives tsbpf a pseudo-terminal; bytes we write arrive as typed keys.
-    const child = spawn('script', ['-qfec', `${BIN}`, '/dev/null'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    // script(1) gives tsbpf a pseudo-terminal; bytes we write arrive as typed keys. It runs the
+    // command through $SHELL: `exec` makes tsbpf the terminal's only process, as in a job-control
+    // shell, so Ctrl-C's SIGINT cannot also kill a waiting shell (dash would die of it, and
+    // script would report 130).
+    const env = { ...process.env, SHELL: '/bin/sh' };
+    const child = spawn('script', ['-qfec', `exec ${BIN}`, '/dev/null'], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
     let screen = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (screen += d));
     const waitFor = async (text: string, from: number): Promise<number> => {
