@@ -12,6 +12,7 @@ import { parse } from '../lang/parser.ts';
 import { analyze } from '../lang/semantic/index.ts';
 import { SourceFile } from '../lang/source.ts';
 import { LiveKernelEnvironment } from '../runtime/kernel-env.ts';
+import { kernelAppliesFieldRelocations } from '../runtime/kernel-features.ts';
 import { JsonSink } from '../runtime/output/json-sink.ts';
 import { TextSink } from '../runtime/output/text-sink.ts';
 import { OutputWriter } from '../runtime/output/writer.ts';
@@ -77,7 +78,7 @@ export function compile(source: SourceFile, program: Program, opts: Pick<CliOpti
     const notices = new Set<string>();
     for (const p of checked.probes) for (const a of p.attaches) if (a.notice) notices.add(a.notice);
     for (const n of notices) writeErr(n + '\n');
-    const obj = generate(checked);
+    const obj = generate(checked, { kernelFields: kernelAppliesFieldRelocations() });
     if (opts.verbose) {
       for (const p of obj.programs) writeErr(`tsbpf: program ${p.name} (${p.attach.probeName}): ${p.insns.length} instructions\n`);
     }

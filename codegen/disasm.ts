@@ -50,6 +50,8 @@ export function formatInsn(insn: Insn, target: JumpTarget = relative): string {
     case 'ld_map_value':
       return `r${insn.dst} = map[${insn.map}][0]+${insn.offset}`;
     case 'ldx':
+      // A relocated load names its member: the offset shown is within it until the kernel loads it.
+      if (insn.field) return `r${insn.dst} = *(${sizeName(insn.size)} *)(r${insn.src} ${signed(insn.off)})  ; ${insn.field.struct}.${insn.field.member}${signed(insn.off)}, offset from kernel BTF`;
       return `r${insn.dst} = ${mem(insn.size, insn.src, insn.off)}`;
     case 'st':
       return `${mem(insn.size, insn.dst, insn.off)} = ${insn.imm}`;

@@ -39,8 +39,9 @@ export type Insn =
   | { readonly kind: 'ld_map_fd'; readonly dst: Reg; readonly map: string }
   /** dst = address of byte `offset` in element 0 of array map `map` (BPF_PSEUDO_MAP_VALUE). */
   | { readonly kind: 'ld_map_value'; readonly dst: Reg; readonly map: string; readonly offset: number }
-  /** dst = *(size *)(src + off) */
-  | { readonly kind: 'ldx'; readonly size: Size; readonly dst: Reg; readonly src: Reg; readonly off: number }
+  /** dst = *(size *)(src + off). With `field`, src points to that kernel struct and `off` is a
+   *  byte within the member: the kernel adds the member's offset when it loads the program. */
+  | { readonly kind: 'ldx'; readonly size: Size; readonly dst: Reg; readonly src: Reg; readonly off: number; readonly field?: KernelField }
   /** *(size *)(dst + off) = imm */
   | { readonly kind: 'st'; readonly size: Size; readonly dst: Reg; readonly off: number; readonly imm: number }
   /** *(size *)(dst + off) = src */
@@ -62,6 +63,22 @@ export type Insn =
   /** call helper function number `helper` (see codegen/helpers.ts). */
   | { readonly kind: 'call'; readonly helper: number }
   | { readonly kind: 'exit' };
+
+/**
+ * A member of a kernel struct whose offset this kernel's BTF decides, not codegen (a CO-RE field
+ * relocation, applied by the kernel at program load): `struct task_struct`'s `comm` sits at a
+ * different offset in every kernel build. `type` is the member's type as codegen assumes it; the
+ * kernel refuses the program if the real member is not compatible.
+ */
+export interface KernelField {
+  readonly struct: string;
+  readonly member: string;
+  readonly type: KernelFieldType;
+}
+
+export type KernelFieldType =
+  | { readonly kind: 'char_array'; readonly length: number }
+  | { readonly kind: 'int'; readonly size: Size; readonly signed: boolean };
 
 /** Number of 8-byte slots an instruction occupies. */
 export function slots(i: Insn): 1 | 2 {

@@ -2,7 +2,7 @@
 //   mov(Reg.R1, reg(Reg.R10)), alu('add', Reg.R1, imm(-8)), ldx(8, Reg.R0, Reg.R1, 0), call(Helper.ktime_get_ns)
 // Source operands are explicit, `reg(Reg.R2)` or `imm(5)`, because Reg values are small
 // integers too and an implicit rule would make `mov(Reg.R1, 2)` ambiguous.
-import type { AluOp, AtomicOp, Insn, Operand, Size } from './insn.ts';
+import type { AluOp, AtomicOp, Insn, KernelField, Operand, Size } from './insn.ts';
 import type { Reg } from './insn.ts';
 
 /** An immediate operand: a 32-bit constant, sign-extended to 64 bits by the CPU. */
@@ -45,6 +45,12 @@ export function ldMapValue(dst: Reg, map: string, offset: number): Insn {
 
 export function ldx(size: Size, dst: Reg, src: Reg, off: number): Insn {
   return { kind: 'ldx', size, dst, src, off };
+}
+
+/** dst = byte `byte` (and on) of kernel struct member `field` of the struct `src` points to;
+ *  the kernel supplies the member's offset at load time. */
+export function ldxField(size: Size, dst: Reg, src: Reg, field: KernelField, byte = 0): Insn {
+  return { kind: 'ldx', size, dst, src, off: byte, field };
 }
 
 export function stx(size: Size, dst: Reg, off: number, src: Reg): Insn {

@@ -13,6 +13,7 @@ const enum Cmd {
   ProgLoad = 5,
   ProgTestRun = 10,
   RawTracepointOpen = 17,
+  BtfLoad = 18,
 }
 
 export type BpfMapKind = 'hash' | 'array' | 'percpu_hash' | 'percpu_array' | 'ringbuf' | 'stack_trace';
@@ -116,6 +117,16 @@ export interface ProgLoadOptions {
   /** For tracing programs: BPF_TRACE_FENTRY/FEXIT and the vmlinux BTF id of the function. */
   readonly expectedAttachType?: number;
   readonly attachBtfId?: number;
+  /** CO-RE relocations the kernel applies before verifying (runtime/field-relocations.ts), with
+   *  the fd of the BTF (btfLoad) they and the one func_info record refer to. */
+  readonly relocations?: {
+    readonly btfFd: number;
+    readonly funcInfo: Buffer;
+    readonly funcInfoRecSize: number;
+    readonly coreRelos: Buffer;
+    readonly coreReloRecSize: number;
+    readonly count: number;
+  };
 }
 
 /** The verifier (or the kernel) refused a program. */
@@ -162,6 +173,16 @@ function tryLoad(o: ProgLoadOptions, logLevel: number): { fd: number; errno: num
   if (o.name) a.write(kernelObjectName(o.name), 48, 'latin1');
   if (o.expectedAttachType !== undefined) a.writeUInt32LE(o.expectedAttachType, 68);
   if (o.attachBtfId !== undefined) a.writeUInt32LE(o.attachBtfId, 108);
+  const r = o.relocations;
+  if (r) {
+    a.writeUInt32LE(r.btfFd, 72);
+    a.writeUInt32LE(r.funcInfoRecSize, 76);
+    a.writeBigUInt64LE(addressOf(r.funcInfo), 80);
+    a.writeUInt32LE(r.funcInfo.length / r.funcInfoRecSize, 88);
+    a.writeUInt32LE(r.count, 116);
+    a.writeBigUInt64LE(addressOf(r.coreRelos), 128);
+    a.writeUInt32LE(r.coreReloRecSize, 136);
+  }
   const fd = bpf(Cmd.ProgLoad, a);
   const errno = fd < 0 ? lastErrno() : 0;
   let text = '';
@@ -170,6 +191,30 @@ function tryLoad(o: ProgLoadOptions, logLevel: number): { fd: number; errno: num
     text = log.toString('utf8', 0, end < 0 ? log.length : end);
   }
   return { fd, errno, log: text };
+}
+
+/** BPF_BTF_LOAD: the kernel checks `btf` and returns its fd; throws LoadError with the BTF log. */
+export function btfLoad(btf: Buffer): number {
+  const attempt = (withLog: boolean): { fd: number; errno: number; log: string } => {
+    const log = withLog ? Buffer.alloc(64 * 1024) : null;
+    const a = Buffer.alloc(ATTR_SIZE);
+    a.writeBigUInt64LE(addressOf(btf), 0);
+    a.writeUInt32LE(btf.length, 16);
+    if (log) {
+      a.writeBigUInt64LE(addressOf(log), 8);
+      a.writeUInt32LE(log.length, 20);
+      a.writeUInt32LE(1, 24);
+    }
+    const fd = bpf(Cmd.BtfLoad, a);
+    const errno = fd < 0 ? lastErrno() : 0;
+    const end = log ? log.indexOf(0) : 0;
+    return { fd, errno, log: log ? log.toString('utf8', 0, end < 0 ? log.length : end) : '' };
+  };
+  const first = attempt(false);
+  if (first.fd >= 0) return first.fd;
+  const second = attempt(true);
+  if (second.fd >= 0) return second.fd;
+  throw new LoadError('BTF', first.errno, second.log);
 }
 
 /** BPF_PROG_TEST_RUN with an optional context; returns the program's return value. */

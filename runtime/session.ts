@@ -17,7 +17,8 @@ import {
 } from '../codegen/object.ts';
 import { CompileError } from '../lang/diagnostics.ts';
 import { attachProgram, type Attachment } from './attach.ts';
-import { BPF_TRACE_FENTRY, BPF_TRACE_FEXIT, LoadError, mapCreate, mapLookup, mapUpdate, progLoad, progTestRun } from './bpf-syscall.ts';
+import { BPF_TRACE_FENTRY, BPF_TRACE_FEXIT, LoadError, mapCreate, mapLookup, mapUpdate, progTestRun } from './bpf-syscall.ts';
+import { loadWithFieldRelocations } from './field-relocations.ts';
 import { possibleCpuCount } from './cpus.ts';
 import type { EventSink, MapEntry } from './events.ts';
 import { closeFd, SyscallError } from './libc.ts';
@@ -294,7 +295,7 @@ function writeGlobals(fd: number, spec: MapSpec, cpid: number): void {
 function loadProgram(spec: ProgramSpec, license: string, resolve: (name: string) => number, opts: SessionOptions): number {
   const insns = encodeProgram(spec.insns, resolve);
   try {
-    return progLoad({ progType: spec.progType, insns, license, name: spec.name, logLevel: opts.logLevel ?? 0, ...tracingTarget(spec) });
+    return loadWithFieldRelocations(spec.insns, { progType: spec.progType, insns, license, name: spec.name, logLevel: opts.logLevel ?? 0, ...tracingTarget(spec) });
   } catch (e) {
     if (e instanceof LoadError) throw new CompileError([loadErrorDiagnostic(spec, e)]);
     throw e;

@@ -48,12 +48,33 @@ export function finalComplaint(log: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The kernel member a failed CO-RE relocation was for (`task_struct.comm`), if the log shows
+ * one. The kernel then replaces the load with an invalid call, which is what the verifier
+ * complains about last: the relocation is the real reason.
+ */
+export function failedRelocation(log: string): string | undefined {
+  const failed = /relo #(\d+): no matching targets found/.exec(log);
+  if (!failed) return undefined;
+  const spec = new RegExp(`relo #${failed[1]}: <\\w+> \\[\\d+\\] (?:STRUCT|UNION) ([\\w.]+)`).exec(log);
+  return spec?.[1] ?? 'a kernel struct member';
+}
+
 /** The diagnostic for a program the kernel refused to load. */
 export function loadErrorDiagnostic(spec: ProgramSpec, err: LoadError): Diagnostic {
   const probe = spec.attach.probeName;
   const slot = lastInstructionSlot(err.log);
   const index = slot === undefined ? undefined : slotToInsnIndex(spec, slot);
   const span = (index === undefined ? undefined : spec.spans[index]) ?? spec.attach.attachPoint.span;
+  const member = failedRelocation(err.log);
+  if (member !== undefined) {
+    return {
+      severity: 'error',
+      message: `the kernel could not find ${member} in its BTF for ${probe}`,
+      span,
+      notes: [`tsbpf reads ${member} with a load the kernel relocates to the member's offset, and this kernel's type information has no matching member; please report this with the output of \`uname -r\``],
+    };
+  }
   const complaint = finalComplaint(err.log);
   if (complaint === undefined) {
     return {

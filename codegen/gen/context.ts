@@ -33,6 +33,8 @@ export interface ObjectTables {
   /** time() formats; a format's index is its EventKind.Time id. */
   readonly timeFormats: readonly string[];
   readonly ringBytes: number;
+  /** Kernel struct members may be read with CO-RE relocated loads (GenerateOptions.kernelFields). */
+  readonly kernelFields: boolean;
 }
 
 export class Gen {

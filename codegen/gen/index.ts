@@ -12,6 +12,12 @@ import { probeExprs } from './walk.ts';
 export interface GenerateOptions {
   /** Size of the events ring buffer in bytes (a power of two); see defaultRingBytes. */
   readonly ringBytes?: number;
+  /**
+   * The kernel applies CO-RE field relocations at load time (5.17+) and has
+   * bpf_get_current_task_btf (5.11+): `comm` is then read straight from the current task's
+   * struct instead of through bpf_get_current_comm, which costs an extra helper call per event.
+   */
+  readonly kernelFields?: boolean;
 }
 
 /** Calls that send a record through the events ring buffer. */
@@ -44,6 +50,7 @@ export function generate(checked: CheckedProgram, opts: GenerateOptions = {}): B
     printfs,
     timeFormats,
     ringBytes,
+    kernelFields: opts.kernelFields === true,
   };
   const programs = checked.probes.flatMap((probe) => probe.attaches.map((a) => generateProgram(checked, probe, a, tables)));
   const joins = joinDelimiters(checked);

@@ -4,9 +4,9 @@
 import type { Binary, Expr } from '../../lang/ast.ts';
 import { funcName } from '../../lang/semantic/builtins.ts';
 import type { Label } from '../asm.ts';
-import { Reg } from '../insn.ts';
+import { Reg, type KernelField } from '../insn.ts';
 import { Helper } from '../helpers.ts';
-import { alu, call, imm, ldImm64, ldx, mov, reg, st, stx } from '../ops.ts';
+import { alu, call, imm, ldImm64, ldx, ldxField, mov, reg, st, stx } from '../ops.ts';
 import { fieldStr, stringReadHelper } from './builtins.ts';
 import { CALLEE_SAVED, fail, immOf, type Gen } from './context.ts';
 import { branch, constInt, evalInt, hasCall, hold, heldOperand, releaseHeld } from './expr.ts';
@@ -206,7 +206,23 @@ export function strLoc(g: Gen, e: Expr): StrLoc {
   return { off, size };
 }
 
+/** `struct task_struct`'s `char comm[16]` (TASK_COMM_LEN), always NUL-padded by the kernel. */
+const TASK_COMM: KernelField = { struct: 'task_struct', member: 'comm', type: { kind: 'char_array', length: 16 } };
+
 function comm(g: Gen, off: number, size: number, base: Reg = Reg.R10): void {
+  if (g.tables.kernelFields && size >= 16) {
+    // Two loads from the current task instead of get_current_comm (strscpy_pad in the kernel):
+    // the helper call it saves is most of what comm costs per event.
+    g.emit(
+      call(Helper.get_current_task_btf),
+      ldxField(8, Reg.R1, Reg.R0, TASK_COMM, 0),
+      ldxField(8, Reg.R2, Reg.R0, TASK_COMM, 8),
+      stx(8, base, off, Reg.R1),
+      stx(8, base, off + 8, Reg.R2),
+    );
+    for (let at = 16; at < roundUp8(size); at += 8) g.emit(st(8, base, off + at, 0));
+    return;
+  }
   // get_current_comm zero-pads its whole buffer, and comm fits in 16 bytes.
   const n = size >= 16 ? roundUp8(size) : size;
   if (n < roundUp8(size)) g.emit(st(8, base, off + roundUp8(size) - 8, 0));

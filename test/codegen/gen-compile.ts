@@ -26,7 +26,10 @@ export function check(text: string, positionals: readonly string[] = [], hasKpro
   return { checked, source };
 }
 
-export function compile(text: string, positionals: readonly string[] = [], opts: { ringBytes?: number; hasKprobes?: boolean } = {}): BpfObject {
+export function compile(text: string, positionals: readonly string[] = [], opts: { ringBytes?: number; hasKprobes?: boolean; kernelFields?: boolean } = {}): BpfObject {
   const { checked } = check(text, positionals, opts.hasKprobes ?? false);
-  return generate(checked, opts.ringBytes === undefined ? {} : { ringBytes: opts.ringBytes });
+  return generate(checked, {
+    ...(opts.ringBytes === undefined ? {} : { ringBytes: opts.ringBytes }),
+    ...(opts.kernelFields === undefined ? {} : { kernelFields: opts.kernelFields }),
+  });
 }

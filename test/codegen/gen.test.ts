@@ -312,6 +312,27 @@ describe('expressions', () => {
   });
 });
 
+describe('comm', () => {
+  const text = 'tracepoint:syscalls:sys_enter_openat { @[comm] = count(); printf("%s\\n", comm); }';
+  test('without kernel field relocations: bpf_get_current_comm', () => {
+    const p = only(compile(text));
+    expect(calls(p).filter((h) => h === Helper.get_current_comm)).toHaveLength(2);
+    expect(p.insns.some((i) => i.kind === 'ldx' && i.field)).toBe(false);
+  });
+
+  test('with them: two loads of task_struct.comm from the current task, no helper for the bytes', () => {
+    const p = only(compile(text, [], { kernelFields: true }));
+    expect(calls(p)).not.toContain(Helper.get_current_comm);
+    expect(calls(p).filter((h) => h === Helper.get_current_task_btf)).toHaveLength(2);
+    const loads = p.insns.flatMap((i) => (i.kind === 'ldx' && i.field ? [[i.size, i.src, i.off, i.field.struct, i.field.member]] : []));
+    expect(loads).toEqual([
+      [8, Reg.R0, 0, 'task_struct', 'comm'], [8, Reg.R0, 8, 'task_struct', 'comm'],
+      [8, Reg.R0, 0, 'task_struct', 'comm'], [8, Reg.R0, 8, 'task_struct', 'comm'],
+    ]);
+    expect(formatProgram(p.insns)).toContain('= *(u64 *)(r0 +8)  ; task_struct.comm+8, offset from kernel BTF');
+  });
+});
+
 describe('instruction counts of the benchmark scripts (bpftrace 0.17 needs more)', () => {
   test.each([
     ['tracepoint:raw_syscalls:sys_enter { @ = count(); }', 20],

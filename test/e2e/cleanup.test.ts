@@ -1,5 +1,5 @@
 // After a run ends, however it ends, nothing of ours is left in the kernel: no program, no map,
-// no link, no kprobe/uprobe event. Each test tags its map with a unique name so that programs
+// no link, no BTF, no kprobe/uprobe event. Each test tags its map with a unique name so that programs
 // of other tests running at the same time are never counted.
 import { readFileSync, existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -8,7 +8,8 @@ import { bpftoolList, liveIds, objectsTagged, startTsbpf, tsbpf, uniqueTag } fro
 
 function script(tag: string, exitAfterMs?: number): string {
   const end = exitAfterMs === undefined ? '' : ` interval:ms:${exitAfterMs} { @${tag} = 3; exit(); }`;
-  return `BEGIN { @${tag} = 1; } tracepoint:syscalls:sys_enter_getppid { @${tag} = 2; }${end}`;
+  // comm makes the tracepoint program carry a BTF of ours (field relocations) on this kernel.
+  return `BEGIN { @${tag} = 1; } tracepoint:syscalls:sys_enter_getppid { if (comm != "") { @${tag} = 2; } }${end}`;
 }
 
 function probeEventsMentioningUs(): string[] {
@@ -41,12 +42,14 @@ async function runAndCheck(tag: string, args: string[], end: (child: import('nod
   expect(during.maps.length).toBeGreaterThanOrEqual(1);
   // BEGIN, the tracepoint and (if any) the interval program all write the tagged map.
   expect(during.progs.length).toBeGreaterThanOrEqual(2);
+  expect(during.btfs.length).toBeGreaterThanOrEqual(1);
   end(run.child);
   const r = await run.done;
   expect(r.code).toBe(0);
   // The kernel frees programs and maps from a work queue shortly after the last fd closes.
   expect(await eventually(() => liveIds('prog', during.progs))).toEqual([]);
   expect(await eventually(() => liveIds('map', during.maps))).toEqual([]);
+  expect(await eventually(() => liveIds('btf', during.btfs))).toEqual([]);
   expect(linksTo(during.progs)).toEqual([]);
   expect(probeEventsMentioningUs()).toEqual([]);
 }
@@ -82,6 +85,6 @@ describe.skipIf(!kernelAvailable)('kernel objects are released (live kernel)', (
     const tag = uniqueTag();
     const r = tsbpf(['-e', `BEGIN { @${tag} = 1; } tracepoint:syscalls:sys_enter_nosuchcall { @${tag} = 2; }`]);
     expect(r.code).toBe(1);
-    expect(objectsTagged(tag)).toEqual({ maps: [], progs: [] });
+    expect(objectsTagged(tag)).toEqual({ maps: [], progs: [], btfs: [] });
   });
 });

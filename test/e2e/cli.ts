@@ -79,25 +79,26 @@ interface BpftoolObj {
   map_ids?: number[];
   /** links only */
   prog_id?: number;
+  /** programs: the BTF they were loaded with (ours carries field relocations) */
+  btf_id?: number;
 }
 
-export function bpftoolList(kind: 'prog' | 'map' | 'link'): BpftoolObj[] {
+export function bpftoolList(kind: 'prog' | 'map' | 'link' | 'btf'): BpftoolObj[] {
   const out = execFileSync('bpftool', ['-j', kind, 'show'], { encoding: 'utf8' });
   return JSON.parse(out || '[]') as BpftoolObj[];
 }
 
 /** Kernel objects reachable from maps whose name contains `tag` (unique per test). */
-export function objectsTagged(tag: string): { maps: number[]; progs: number[] } {
+export function objectsTagged(tag: string): { maps: number[]; progs: number[]; btfs: number[] } {
   const maps = bpftoolList('map')
     .filter((m) => m.name?.includes(tag))
     .map((m) => m.id);
-  const progs = bpftoolList('prog')
-    .filter((p) => p.map_ids?.some((id) => maps.includes(id)))
-    .map((p) => p.id);
-  return { maps, progs };
+  const progs = bpftoolList('prog').filter((p) => p.map_ids?.some((id) => maps.includes(id)));
+  const btfs = [...new Set(progs.flatMap((p) => (p.btf_id !== undefined ? [p.btf_id] : [])))];
+  return { maps, progs: progs.map((p) => p.id), btfs };
 }
 
-export function liveIds(kind: 'prog' | 'map', ids: readonly number[]): number[] {
+export function liveIds(kind: 'prog' | 'map' | 'btf', ids: readonly number[]): number[] {
   const now = new Set(bpftoolList(kind).map((o) => o.id));
   return ids.filter((id) => now.has(id));
 }

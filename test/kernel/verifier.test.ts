@@ -2,6 +2,7 @@
 // scripts, compiled through the real front end against the live kernel (or, for kprobe
 // programs, a fake kernel with kprobes, since this one has none), each program loaded.
 // BEGIN programs are also run once (BPF_PROG_TEST_RUN) and the maps they write are checked.
+import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, test } from 'vitest';
 import { generate } from '../../codegen/gen/index.ts';
 import { encodeProgram } from '../../codegen/encode.ts';
@@ -10,7 +11,8 @@ import { parse } from '../../lang/parser.ts';
 import { analyze } from '../../lang/semantic/index.ts';
 import type { KernelEnvironment } from '../../lang/env.ts';
 import { SourceFile } from '../../lang/source.ts';
-import { closeFd, LoadError, mapCreate, progLoad, progTestRun } from '../../runtime/bpf-syscall.ts';
+import { closeFd, LoadError, mapCreate, progTestRun } from '../../runtime/bpf-syscall.ts';
+import { loadWithFieldRelocations } from '../../runtime/field-relocations.ts';
 import { readMapEntries } from '../../runtime/maps.ts';
 import { mapLookup } from '../../runtime/bpf-syscall.ts';
 import { Symbolizer } from '../../runtime/symbolizer.ts';
@@ -97,10 +99,11 @@ const CORPUS: readonly Case[] = [
   },
 ];
 
-function compile(c: Case, env: KernelEnvironment): BpfObject {
+/** kernelFields: read kernel struct members with CO-RE relocated loads (what this kernel gets). */
+function compile(c: Case, env: KernelEnvironment, kernelFields = true): BpfObject {
   const source = new SourceFile('stdin', c.script);
   const { checked } = analyze(parse(source), env, { positionals: c.positionals ?? [] });
-  return generate(checked, { ringBytes: 1 << 16 });
+  return generate(checked, { ringBytes: 1 << 16, kernelFields });
 }
 
 /** Creates the object's maps and loads its programs; returns map fds by name and program fds. */
@@ -115,7 +118,7 @@ function load(obj: BpfObject, fds: number[]): { maps: Map<string, number>; progs
   for (const p of obj.programs) {
     const insns = encodeProgram(p.insns, (name) => maps.get(name)!);
     try {
-      const fd = progLoad({ progType: p.progType, insns, license: obj.license, name: p.name });
+      const fd = loadWithFieldRelocations(p.insns, { progType: p.progType, insns, license: obj.license, name: p.name });
       fds.push(fd);
       progs.push(fd);
     } catch (e) {
@@ -132,8 +135,9 @@ describe.skipIf(!kernelAvailable)('generated programs pass the kernel verifier',
   const live = kernelAvailable ? new LiveKernelEnvironment() : undefined;
   const withKprobes = { ...fakeEnv({ hasKprobes: true, symbols: ['vfs_read'] }), kernelTypes: () => live?.kernelTypes() };
 
-  test.each(CORPUS.map((c) => [c.script, c] as const))('%s', (_, c) => {
-    const obj = compile(c, c.kprobes ? withKprobes : live!);
+  // Every script both ways: with kernel field relocations (kernels from 5.17) and without.
+  test.each(CORPUS.flatMap((c) => [[c.script, 'relocated fields', c, true], [c.script, 'helpers only', c, false]] as const))('%s (%s)', (_, _mode, c, kernelFields) => {
+    const obj = compile(c, c.kprobes ? withKprobes : live!, kernelFields);
     expect(obj.programs.length).toBeGreaterThan(0);
     const { progs } = load(obj, fds);
     expect(progs.length).toBe(obj.programs.length);
@@ -141,10 +145,10 @@ describe.skipIf(!kernelAvailable)('generated programs pass the kernel verifier',
 });
 
 /** Runs the script's BEGIN program once and returns its user maps' entries (stacks symbolized). */
-function runBegin(script: string, positionals: readonly string[] = []): Map<string, MapEntry[]> {
+function runBegin(script: string, positionals: readonly string[] = [], kernelFields = true): Map<string, MapEntry[]> {
   const fds: number[] = [];
   try {
-    const obj = compile({ script, positionals }, new LiveKernelEnvironment());
+    const obj = compile({ script, positionals }, new LiveKernelEnvironment(), kernelFields);
     const { maps, progs } = load(obj, fds);
     const begin = obj.programs.findIndex((p) => p.attach.resolved.kind === 'begin');
     progTestRun(progs[begin]!);
@@ -195,6 +199,14 @@ describe.skipIf(!kernelAvailable)('generated BEGIN programs compute bpftrace val
     const m = runBegin('BEGIN { @s = "hello"; $c = comm; @same = $c == comm; @diff = $c == "hello"; @k["a", 2] = 5; @t = $c != "x" ? "yes" : "no"; }');
     expect([scalar(m, '@s'), scalar(m, '@same'), scalar(m, '@diff'), scalar(m, '@t')]).toEqual(['hello', 1n, 0n, 'yes']);
     expect(m.get('@k')).toEqual([{ keys: ['a', 2n], value: 5n }]);
+  });
+
+  test('comm is this thread\'s name, with kernel field relocations and with the helper', () => {
+    const name = readFileSync('/proc/thread-self/comm', 'latin1').replace(/\n$/, '');
+    for (const kernelFields of [true, false]) {
+      const m = runBegin('BEGIN { @c = comm; @k[comm] = 1; $c = comm; @len = $c == comm; }', [], kernelFields);
+      expect([scalar(m, '@c'), m.get('@k'), scalar(m, '@len')]).toEqual([name, [{ keys: [name], value: 1n }], 1n]);
+    }
   });
 
   test('aggregations', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Reg } from '../../codegen/insn.ts';
 import { exit, imm, ldImm64, ldMapFd, mov } from '../../codegen/ops.ts';
 import { LoadError } from '../../runtime/bpf-syscall.ts';
-import { finalComplaint, lastInstructionSlot, loadErrorDiagnostic, slotToInsnIndex } from '../../runtime/verifier.ts';
+import { failedRelocation, finalComplaint, lastInstructionSlot, loadErrorDiagnostic, slotToInsnIndex } from '../../runtime/verifier.ts';
 import { checkedAttach, programSpec, spanAt } from './programs.ts';
 
 // A real 6.18 log (level 1) for a read past the end of an 8-byte map value.
@@ -60,5 +60,30 @@ describe('verifier log parsing', () => {
         'this kernel does not support this kind of probe (or BPF is restricted by a security policy)',
       ],
     });
+  });
+
+  it('names the member when a CO-RE relocation found no target, not the invalid call that replaced it', () => {
+    // A real 6.18 log for a relocated load of a task_struct member that does not exist.
+    const log = [
+      'CO-RE relocating STRUCT task_struct: found target candidate [114]',
+      "prog '': relo #0: <byte_off> [6] STRUCT task_struct.nope (0:0 @ offset 0)",
+      "prog '': relo #0: non-matching candidate #0 <byte_off> [114] STRUCT task_struct (0 @ offset 0)",
+      "prog '': relo #0: no matching targets found",
+      "prog '': relo #0: substituting insn #1 w/ invalid insn",
+      '0: R1=ctx() R10=fp0',
+      '0: (85) call bpf_get_current_task_btf#158     ; R0=trusted_ptr_task_struct()',
+      '1: (85) call unknown#195896080',
+      'invalid func unknown#195896080',
+      '',
+    ].join('\n');
+    expect(failedRelocation(log)).toBe('task_struct.nope');
+    expect(failedRelocation(MAP_LOG)).toBeUndefined();
+    const spec = programSpec('p', 'tracepoint', checkedAttach('tracepoint:a:b', { kind: 'begin' }, spanAt(1, 1, 8)), (a) => {
+      a.withSpan(spanAt(1), () => a.emit(mov(Reg.R0, imm(0))));
+      a.withSpan(spanAt(2), () => a.emit(mov(Reg.R0, imm(0)), exit()));
+    });
+    const d = loadErrorDiagnostic(spec, new LoadError('p', 22, log));
+    expect(d.span).toEqual(spanAt(2));
+    expect(d.message).toBe('the kernel could not find task_struct.nope in its BTF for tracepoint:a:b');
   });
 });

@@ -92,6 +92,24 @@ console.log(`kernel ${spawnSync('uname', ['-r'], { encoding: 'utf8' }).stdout.tr
   check('kretprobe:do_sys_openat2 sees retval (fd >= 3 and -ENOENT)', r.code === 0 && m !== null && Number(m[1]) >= 3 && m[2] === '-2', show(r));
 }
 
+// 2b. comm in a kprobe and an fentry program: on this kernel too (6.1 >= 5.17) it is read with
+//     loads the kernel relocates to task_struct.comm, not with bpf_get_current_comm
+{
+  let done = false;
+  const r = await tsbpf(
+    ['-e', 'kprobe:do_sys_openat2 /pid == $1/ { @k[comm] = count(); } fentry:do_sys_openat2 /pid == $1/ { @f[comm] = count(); } interval:ms:300 { exit(); }', String(process.pid)],
+    () => openFilesUntil(() => done),
+  );
+  done = true;
+  const d = spawnSync(BIN, ['-d', '-e', 'kprobe:do_sys_openat2 { @[comm] = count(); }'], { encoding: 'utf8' });
+  check(
+    'comm in kprobe and fentry programs is read through relocated task_struct.comm loads',
+    r.code === 0 && /^@f\[node\]: [1-9]\d*$/m.test(r.stdout) && /^@k\[node\]: [1-9]\d*$/m.test(r.stdout) &&
+      d.stdout.includes('task_struct.comm+8') && !d.stdout.includes('get_current_comm'),
+    `${show(r)}\n-d: ${d.stdout}`,
+  );
+}
+
 // 3. the design card: sys_execve resolves to __x64_sys_execve, no tracepoint fallback here
 {
   const r = await tsbpf(['-e', 'kprobe:sys_execve < printf("Hello\\n") >'], (child) => {
