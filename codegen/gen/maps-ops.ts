@@ -18,7 +18,8 @@ export function buildKey(g: Gen, ref: MapRef, keys: readonly Expr[], span: Span)
   }
   const off = g.stack.alloc(ref.spec.keySize, span, `the key of ${ref.spec.name}`);
   if (keys.length === 0) {
-    g.emit(st(8, Reg.R10, off, 0));
+    // A scalar map's key is 0: a u64 for hash maps, the u32 index 0 for arrays.
+    g.emit(st(ref.spec.keySize === 4 ? 4 : 8, Reg.R10, off, 0));
     return off;
   }
   keys.forEach((k, i) => {
@@ -56,6 +57,15 @@ export function update(g: Gen, ref: MapRef, key: number, value: number): void {
 }
 
 export function deleteKey(g: Gen, ref: MapRef, key: number): void {
+  if (ref.spec.kind === 'percpu_array') {
+    // Array elements cannot be deleted: zero this CPU's copy (a program sees no other).
+    const skip = g.asm.newLabel('gone');
+    lookup(g, ref, key);
+    g.asm.jmp('jeq', Reg.R0, imm(0), skip);
+    for (let at = 0; at < ref.spec.valueSize; at += 8) g.emit(st(8, Reg.R0, at, 0));
+    g.asm.bind(skip);
+    return;
+  }
   g.emit(ldMapFd(Reg.R1, ref.spec.name), mov(Reg.R2, reg(Reg.R10)), alu('add', Reg.R2, imm(key)), call(Helper.map_delete_elem));
 }
 

@@ -44,8 +44,19 @@ export function isBucketed(info: MapInfo): boolean {
   return info.value.kind === 'agg' && (info.value.fn === 'hist' || info.value.fn === 'lhist');
 }
 
+/** True for a count() map without keys, which lives in a one-element per-CPU array. */
+export function isScalarCount(info: MapInfo): boolean {
+  return info.keys.length === 0 && info.value.kind === 'agg' && info.value.fn === 'count';
+}
+
 export function userMapSpec(info: MapInfo): MapSpec {
   const layout = keyLayout(info.keys);
+  if (isScalarCount(info)) {
+    // As in bpftrace: the kernel inlines a per-CPU array lookup (no helper call), its element
+    // always exists (no insert path; a count never hit prints 0, as bpftrace prints it), and the
+    // key is a u32 index, 0.
+    return { name: info.name, role: 'user', kind: 'percpu_array', keySize: 4, valueSize: valueSize(info), maxEntries: 1, user: { info, keyLayout: [] } };
+  }
   // A bucketed map appends a u64 bucket index to the user key (a scalar map's key is just it).
   const bucketOffset = isBucketed(info) ? (info.keys.length === 0 ? 0 : layout.size) : undefined;
   return {

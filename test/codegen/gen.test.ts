@@ -296,7 +296,7 @@ describe('expressions', () => {
     expect(p.insns.slice(0, 3)).toEqual([
       { kind: 'call', helper: Helper.get_current_pid_tgid },
       { kind: 'alu', op: 'rsh', width: 64, dst: Reg.R0, src: { imm: 32 } },
-      { kind: 'jmp', op: 'jle', width: 64, dst: Reg.R0, src: { imm: 1 }, off: 20 },
+      { kind: 'jmp', op: 'jle', width: 64, dst: Reg.R0, src: { imm: 1 }, off: 10 },
     ]);
   });
 
@@ -335,7 +335,7 @@ describe('comm', () => {
 
 describe('instruction counts of the benchmark scripts (bpftrace 0.17 needs more)', () => {
   test.each([
-    ['tracepoint:raw_syscalls:sys_enter { @ = count(); }', 20],
+    ['tracepoint:raw_syscalls:sys_enter { @ = count(); }', 11],
     ['tracepoint:raw_syscalls:sys_enter { @[comm] = count(); }', 23],
     // printf reserves its record in the ring and fills it in place: a NULL check and a skip more.
     ['tracepoint:syscalls:sys_enter_openat { printf("%s %d %s\\n", comm, pid, str(args.filename)); }', 35],
@@ -347,31 +347,36 @@ describe('instruction counts of the benchmark scripts (bpftrace 0.17 needs more)
     expect(only(compile(text)).insns.length).toBeLessThanOrEqual(ceiling);
   });
 
-  test('count() is lookup, in-place increment, or insert', () => {
-    expect(formatProgram(only(compile('tracepoint:raw_syscalls:sys_enter { @ = count(); }')).insns)).toBe(
+  test('a scalar count() is an inlinable per-CPU array lookup and an in-place increment', () => {
+    const obj = compile('tracepoint:raw_syscalls:sys_enter { @ = count(); }');
+    expect(obj.maps[0]).toMatchObject({ name: '@', kind: 'percpu_array', keySize: 4, valueSize: 8, maxEntries: 1 });
+    expect(formatProgram(only(obj).insns)).toBe(
       [
-        ' 0: *(u64 *)(r10 -8) = 0',
+        ' 0: *(u32 *)(r10 -8) = 0',
         ' 1: r1 = map[@]',
         ' 3: r2 = r10',
         ' 4: r2 += -8',
         ' 5: call bpf_map_lookup_elem#1',
-        ' 6: if r0 == 0x0 goto +4',
+        ' 6: if r0 == 0x0 goto +3',
         ' 7: r1 = *(u64 *)(r0 +0)',
         ' 8: r1 += 1',
         ' 9: *(u64 *)(r0 +0) = r1',
-        '10: goto +9',
-        '11: *(u64 *)(r10 -16) = 1',
-        '12: r1 = map[@]',
-        '14: r2 = r10',
-        '15: r2 += -8',
-        '16: r3 = r10',
-        '17: r3 += -16',
-        '18: r4 = 0',
-        '19: call bpf_map_update_elem#2',
-        '20: r0 = 0',
-        '21: exit',
+        '10: r0 = 0',
+        '11: exit',
       ].join('\n'),
     );
+  });
+
+  test('a keyed count() is lookup, in-place increment, or insert', () => {
+    const obj = compile('tracepoint:raw_syscalls:sys_enter { @[cpu] = count(); }');
+    expect(obj.maps[0]).toMatchObject({ name: '@', kind: 'percpu_hash', keySize: 8 });
+    expect(calls(only(obj))).toEqual([Helper.get_smp_processor_id, Helper.map_lookup_elem, Helper.map_update_elem]);
+  });
+
+  test('delete() of a scalar count() zeroes this CPU\'s copy (array elements cannot be deleted)', () => {
+    const p = only(compile('BEGIN { @c = count(); delete(@c); }'));
+    expect(calls(p)).toEqual([Helper.map_lookup_elem, Helper.map_lookup_elem]);
+    expect(p.insns.filter((i) => i.kind === 'st' && i.dst === Reg.R0)).toEqual([{ kind: 'st', size: 8, dst: Reg.R0, off: 0, imm: 0 }]);
   });
 });
 

@@ -58,6 +58,21 @@ describe.skipIf(!kernelAvailable)('tsbpf output (live kernel)', () => {
     expect(tsbpf(['-q', '-e', MAPS]).stdout).toBe(bpftraceStdout(MAPS));
   });
 
+  // Scalar counts live in one-element per-CPU arrays, in bpftrace and here: one never hit,
+  // cleared or deleted still prints 0. print() and clear() act when userspace reads their
+  // events, after BEGIN has finished (as in bpftrace).
+  const SCALAR_COUNTS =
+    'BEGIN { @ = count(); @c = count(); clear(@c); @d = count(); delete(@d); @e = count(); print(@e); clear(@e); @e = count(); @e = count(); exit(); } ' +
+    'tracepoint:syscalls:sys_enter_reboot { @never = count(); }';
+
+  it('scalar count() maps print 0 when never hit, cleared or deleted', () => {
+    expect(tsbpf(['-q', '-e', SCALAR_COUNTS]).stdout).toBe('@e: 3\n\n\n@: 1\n@c: 0\n@d: 0\n@e: 0\n@never: 0\n');
+  });
+
+  it.skipIf(!hasCommand('bpftrace'))('prints scalar count() maps exactly as the installed bpftrace does', () => {
+    expect(tsbpf(['-q', '-e', SCALAR_COUNTS]).stdout).toBe(bpftraceStdout(SCALAR_COUNTS));
+  });
+
   it('print(@m) prints now, clear(@m) empties, and the exit print follows bpftrace', () => {
     const r = tsbpf(['-e', 'BEGIN { @x[1]=3; @y=2; @e=avg(3); print(@x); print(@y); print(@e); printf("after\\n"); clear(@x); exit(); }']);
     expect(r.stdout).toBe('@x[1]: 3\n@y: 2\n@e: 3\n\nafter\n\n\n@e: 3\n\n\n@y: 2\n');

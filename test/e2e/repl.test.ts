@@ -30,7 +30,7 @@ describe.skipIf(!kernelAvailable)('repl', () => {
   it('.dump shows the last script\'s BPF without running it again', () => {
     const r = tsbpf(['--repl', '-q'], { input: 'BEGIN { @n = count(); exit(); }\n.dump\n' });
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^\n\n@n: 1\n; map 0: @n percpu_hash key 8 value 8 entries 4096\n/);
+    expect(r.stdout).toMatch(/^\n\n@n: 1\n; map 0: @n percpu_array key 4 value 8 entries 1\n/);
     expect(r.stdout).toContain('; program BEGIN (raw_tracepoint) for BEGIN');
     expect(r.stdout.match(/@n: 1/g)).toHaveLength(1);
   });
