@@ -79,7 +79,8 @@ export enum EventKind {
   Printf = 1,
   /** payload: int64 exit code at offset 8 (0 for a bare exit()). */
   Exit = 2,
-  /** id = index of the map in BpfObject.maps to print now. */
+  /** id = index of the map in BpfObject.maps to print now; u64 `top` at PRINT_MAP_TOP and
+   *  `div` at PRINT_MAP_DIV (print(@m, top, div); 0: every entry, no division). */
   PrintMap = 3,
   /** id = index of the map in BpfObject.maps to clear now. */
   ClearMap = 4,
@@ -89,6 +90,11 @@ export enum EventKind {
    *  strings of JOIN_ARG_SIZE bytes each (NUL-terminated); the first empty one ends the list. */
   Join = 6,
 }
+
+/** Layout of a PrintMap record. */
+export const PRINT_MAP_TOP = 8;
+export const PRINT_MAP_DIV = 16;
+export const PRINT_MAP_RECORD = 24;
 
 /** Elements and bytes per element (NUL included) join() reads, as bpftrace 0.17. */
 export const JOIN_ARGS = 16;

@@ -50,14 +50,21 @@ export interface MapEntry {
   readonly value: MapValue;
 }
 
+/** print(@m, top, div): only the `top` largest entries (0: all), values divided by `div` (0 or
+ *  1: as they are). */
+export interface PrintView {
+  readonly top: number;
+  readonly div: number;
+}
+
 /** Receives ring buffer events, in the order the kernel produced them on each CPU. */
 export interface EventSink {
   /** `record` covers the whole record, header included; arguments sit at layout.args[i].offset. */
   printf(layout: PrintfLayout, record: DataView): void;
   /** exit() was called in the kernel. */
   exit(code: number): void;
-  /** print(@m): print map `mapIndex` (an index into BpfObject.maps) now. */
-  printMap(mapIndex: number): void;
+  /** print(@m[, top[, div]]): print map `mapIndex` (an index into BpfObject.maps) now. */
+  printMap(mapIndex: number, view?: PrintView): void;
   /** clear(@m): clear map `mapIndex` now. */
   clearMap(mapIndex: number): void;
   /** time(fmt): print the current time with strftime format `format` now (optional for sinks that ignore it). */

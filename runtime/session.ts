@@ -9,6 +9,9 @@ import {
   GLOBALS_CPID,
   GLOBALS_SIZE,
   GLOBALS_START_NS,
+  PRINT_MAP_DIV,
+  PRINT_MAP_RECORD,
+  PRINT_MAP_TOP,
   stackMapName,
   type BpfObject,
   type MapSpec,
@@ -212,7 +215,11 @@ export class Session {
         sink.exit(record.byteLength >= 16 ? Number(record.getBigInt64(8, true)) : 0);
         return;
       case EventKind.PrintMap:
-        sink.printMap(id);
+        if (record.byteLength >= PRINT_MAP_RECORD) {
+          sink.printMap(id, { top: Number(record.getBigUint64(PRINT_MAP_TOP, true)), div: Number(record.getBigUint64(PRINT_MAP_DIV, true)) });
+        } else {
+          sink.printMap(id);
+        }
         return;
       case EventKind.ClearMap:
         sink.clearMap(id);

@@ -3,7 +3,7 @@ import type { Call, Expr, MapAccess } from '../../lang/ast.ts';
 import type { Type } from '../../lang/types.ts';
 import { Reg } from '../insn.ts';
 import { Helper } from '../helpers.ts';
-import { EventKind, type PrintfLayout } from '../object.ts';
+import { EventKind, PRINT_MAP_DIV, PRINT_MAP_RECORD, PRINT_MAP_TOP, type PrintfLayout } from '../object.ts';
 import { alu, atomic, call, imm, ldMapFd, ldMapValue, ldx, mov, reg, st, stx } from '../ops.ts';
 import { fail, immOf, type Gen } from './context.ts';
 import { constInt, evalInt, normalize, storeInt } from './expr.ts';
@@ -199,14 +199,22 @@ export function exitCall(g: Gen, c: Call): void {
   g.asm.ja(g.exitLabel);
 }
 
-/** print(@m) / clear(@m): ask userspace to act on the map now. */
+/** print(@m[, top[, div]]) / clear(@m): ask userspace to act on the map now. */
 export function mapEvent(g: Gen, c: Call, kind: EventKind.PrintMap | EventKind.ClearMap): void {
   const m = c.args[0];
   if (!m || m.kind !== 'MapAccess') throw fail(`${c.name}() takes a map`, c.span);
   const ref = g.map((m as MapAccess).name, m.span);
-  const off = g.stack.alloc(8, c.span, `a ${c.name} record`);
+  if (kind === EventKind.ClearMap) {
+    const off = g.stack.alloc(8, c.span, `a ${c.name} record`);
+    header(g, off, kind, ref.index);
+    return output(g, off, 8, 'force');
+  }
+  // Semantic analysis allows only literals; 0 means every entry / no division.
+  const literal = (e: Expr | undefined): number => (e?.kind === 'IntLit' && e.value > 0n && e.value <= 0x7fffffffn ? Number(e.value) : 0);
+  const off = g.stack.alloc(PRINT_MAP_RECORD, c.span, 'a print record');
   header(g, off, kind, ref.index);
-  output(g, off, 8, 'force');
+  g.emit(st(8, Reg.R10, off + PRINT_MAP_TOP, literal(c.args[1])), st(8, Reg.R10, off + PRINT_MAP_DIV, literal(c.args[2])));
+  output(g, off, PRINT_MAP_RECORD, 'force');
 }
 
 /** bpftrace's format when time() has none. */

@@ -19,8 +19,9 @@ export interface CallContext {
   warning(message: string, span: Span): void;
   /** Checks a map access (keys and all) without reading its value. */
   mapElement(m: MapAccess): Ty;
-  /** Checks `@m` given whole to clear()/print()/delete(@m, k): no key check. */
-  mapHandle(m: MapAccess): void;
+  /** Checks `@m` given whole to clear()/print()/delete(@m, k): no key check. The map's value
+   *  type if known. */
+  mapHandle(m: MapAccess): Type | undefined;
   /** Checks that `keys` are the keys of map `m` (for delete(@m, k)); the map's value type if known. */
   mapKeys(m: MapAccess, keys: readonly Expr[], span: Span): Type | undefined;
   addPrintf(make: (id: number) => PrintfInfo): void;
@@ -235,8 +236,18 @@ function checkStatementCall(c: Call, cx: CallContext): boolean {
         for (const k of m.keys) cx.expr(k, 'assign');
         return err(`The map passed to ${c.name}() should not be indexed by a key`);
       }
-      cx.mapHandle(m);
-      return ints(c.args.slice(1), c.name);
+      const value = cx.mapHandle(m);
+      // bpftrace takes print()'s top and div as literals only: they are fixed when it loads.
+      let ok = true;
+      for (const a of c.args.slice(1)) {
+        const t = cx.expr(a, 'value');
+        if (isError(t)) ok = false;
+        else if (a.kind !== 'IntLit') ok = err(`print() expects a integer literal (${kindWord(t)} provided)`);
+      }
+      if (ok && n > 1 && value?.kind === 'agg' && value.fn === 'stats') {
+        cx.warning("print()'s top and div arguments are ignored when used on stats() maps.", c.span);
+      }
+      return ok;
     }
     case 'delete': {
       if (n === 0) return err('delete() requires at least one argument (0 provided)');

@@ -345,9 +345,10 @@ class Pass implements CallContext {
   }
 
   // CallContext
-  mapHandle(m: MapAccess): void {
+  mapHandle(m: MapAccess): Type | undefined {
     this.mapState(m);
     this.noteRead(m);
+    return this.mapValue(m.name);
   }
 
   mapKeys(m: MapAccess, keys: readonly Expr[], span: Span): Type | undefined {

@@ -10,8 +10,8 @@
 // printer's order (printedEntries), and an empty map prints nothing at all.
 import type { MapSpec } from '../../codegen/object.ts';
 import { linearBuckets, type LinearBounds, type Type } from '../../lang/types.ts';
-import { isStack, type MapEntry, type MapValue } from '../events.ts';
-import { average, bucketsOf, printedEntries, scalarText } from './maps.ts';
+import { isStack, type MapEntry, type MapValue, type PrintView } from '../events.ts';
+import { average, bucketsOf, divideCount, divideValue, printedEntries, scalarText, topEntries } from './maps.ts';
 import { KEY_STACK_INDENT, VALUE_STACK_INDENT } from './stacks.ts';
 
 const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
@@ -48,14 +48,14 @@ export function jsonCounter(type: 'attached_probes' | 'lost_events', field: stri
 }
 
 /** The line bpftrace prints for `print(@m)` (and each map at exit) with -f json; '' for an empty map. */
-export function formatJsonMap(name: string, valueType: Type, keyed: boolean, entries: readonly MapEntry[]): string {
-  const list = printedEntries(valueType, keyed, entries);
+export function formatJsonMap(name: string, valueType: Type, keyed: boolean, entries: readonly MapEntry[], view?: PrintView): string {
+  const list = topEntries(printedEntries(valueType, keyed, entries), view);
   if (list.length === 0) return '';
   const agg = valueType.kind === 'agg' ? valueType.fn : undefined;
   const type = agg === 'hist' || agg === 'lhist' ? 'hist' : agg === 'avg' || agg === 'stats' ? 'stats' : 'map';
   const linear = valueType.kind === 'agg' ? valueType.linear : undefined;
   const values = list.map((e) => {
-    const v = jsonValue(e.value, agg, linear);
+    const v = jsonValue(e.value, agg, linear, view);
     return keyed ? `"${jsonEscape(e.keys.map((k) => scalarText(k, KEY_STACK_INDENT)).join(','))}": ${v}` : v;
   });
   const body = keyed ? `{${values.join(', ')}}` : values.join(', ');
@@ -63,18 +63,21 @@ export function formatJsonMap(name: string, valueType: Type, keyed: boolean, ent
 }
 
 /** formatJsonMap for a user map of a BPF object. */
-export function formatJsonUserMap(spec: MapSpec, entries: readonly MapEntry[]): string {
+export function formatJsonUserMap(spec: MapSpec, entries: readonly MapEntry[], view?: PrintView): string {
   const info = spec.user?.info;
   if (!info) throw new Error(`map ${spec.name} is not a user map`);
-  return formatJsonMap(info.name, info.value, info.keys.length > 0, entries);
+  return formatJsonMap(info.name, info.value, info.keys.length > 0, entries, view);
 }
 
-function jsonValue(v: MapValue, agg: string | undefined, linear: LinearBounds | undefined): string {
+function jsonValue(raw: MapValue, agg: string | undefined, linear: LinearBounds | undefined, view: PrintView | undefined): string {
+  // hist counts are divided bucket by bucket, over the range of the undivided ones; lhist
+  // counts are not divided at all (bpftrace 0.17).
+  const v = agg === 'hist' || agg === 'lhist' ? raw : divideValue(raw, view);
   if (typeof v === 'string') return `"${jsonEscape(v)}"`;
   if (typeof v === 'bigint') return v.toString();
   // Stacks are quoted text, as bpftrace quotes every value it prints as text.
   if (isStack(v)) return `"${jsonEscape(scalarText(v, VALUE_STACK_INDENT))}"`;
-  if (agg === 'hist' || agg === 'lhist') return linear ? lhistJson(bucketsOf(v), linear) : histJson(bucketsOf(v));
+  if (agg === 'hist' || agg === 'lhist') return linear ? lhistJson(bucketsOf(v), linear) : histJson(bucketsOf(v), view);
   if ('total' in v) return `{"count": ${v.count}, "average": ${average(v)}, "total": ${v.total}}`;
   if ('sum' in v) return average(v).toString();
   throw new Error('a map value of an unexpected shape');
@@ -94,12 +97,12 @@ function nonEmpty(buckets: readonly bigint[]): [number, number] | undefined {
  * [2^k, 2^(k+1)) in 32-bit int (so [2G, 4G) reads min -2147483648, max 0); JS's `<<` and `| 0`
  * wrap the same way. Its buckets stop there; ours, which go on to 2^64, get exact bounds.
  */
-function histJson(buckets: readonly bigint[]): string {
+function histJson(buckets: readonly bigint[], view: PrintView | undefined): string {
   const range = nonEmpty(buckets);
   if (!range) return '[]';
   const rows: string[] = [];
   for (let i = range[0]; i <= range[1]; i++) {
-    const count = buckets[i]!;
+    const count = divideCount(buckets[i]!, view);
     if (i === 0) rows.push(`{"max": -1, "count": ${count}}`);
     else if (i === 1) rows.push(`{"min": 0, "max": 0, "count": ${count}}`);
     else if (i === 2) rows.push(`{"min": 1, "max": 1, "count": ${count}}`);

@@ -13,25 +13,45 @@
 //   at exit: "\n\n", then every user map in name order.
 import type { MapSpec } from '../../codegen/object.ts';
 import { linearBuckets, type LinearBounds, type Type } from '../../lang/types.ts';
-import { isStack, type MapEntry, type MapValue, type Scalar } from '../events.ts';
+import { isStack, type MapEntry, type MapValue, type PrintView, type Scalar } from '../events.ts';
 import { formatStack, KEY_STACK_INDENT, VALUE_STACK_INDENT } from './stacks.ts';
 
-/** The text bpftrace prints for `print(@m)` (and for each map at exit). */
-export function formatMap(name: string, valueType: Type, keyed: boolean, entries: readonly MapEntry[]): string {
+/** The text bpftrace prints for `print(@m[, top[, div]])` (and for each map at exit). */
+export function formatMap(name: string, valueType: Type, keyed: boolean, entries: readonly MapEntry[], view?: PrintView): string {
   if (valueType.kind === 'agg' && (valueType.fn === 'hist' || valueType.fn === 'lhist')) {
-    return formatHistMap(name, valueType.linear, entries);
+    return formatHistMap(name, valueType.linear, entries, view);
   }
-  const sorted = printedEntries(valueType, keyed, entries);
-  const lines = sorted.map((e) => `${name}${formatKeys(e.keys)}: ${formatValue(e.value)}`);
+  const shown = topEntries(printedEntries(valueType, keyed, entries), view);
+  const lines = shown.map((e) => `${name}${formatKeys(e.keys)}: ${formatValue(divideValue(e.value, view))}`);
   const isAvg = valueType.kind === 'agg' && (valueType.fn === 'avg' || valueType.fn === 'stats');
   return lines.join('\n') + (isAvg ? '\n\n' : '\n');
 }
 
 /** formatMap for a user map of a BPF object. */
-export function formatUserMap(spec: MapSpec, entries: readonly MapEntry[]): string {
+export function formatUserMap(spec: MapSpec, entries: readonly MapEntry[], view?: PrintView): string {
   const info = spec.user?.info;
   if (!info) throw new Error(`map ${spec.name} is not a user map`);
-  return formatMap(info.name, info.value, info.keys.length > 0, entries);
+  return formatMap(info.name, info.value, info.keys.length > 0, entries, view);
+}
+
+/** print(@m, top): the last `top` of the printed order, which are the largest (0: all). */
+export function topEntries(sorted: readonly MapEntry[], view: PrintView | undefined): readonly MapEntry[] {
+  return view && view.top > 0 && view.top < sorted.length ? sorted.slice(sorted.length - view.top) : sorted;
+}
+
+/** print(@m, top, div): an integer value (an avg's average) divided by `div`, truncated toward
+ *  zero as bpftrace's int64 division; stats, strings and stacks are printed as they are. */
+export function divideValue(v: MapValue, view: PrintView | undefined): MapValue {
+  if (!view || view.div <= 1) return v;
+  const div = BigInt(view.div);
+  if (typeof v === 'bigint') return v / div;
+  if (typeof v === 'object' && 'sum' in v) return average(v) / div;
+  return v;
+}
+
+/** A bucket count as print(@m, top, div) shows it. */
+export function divideCount(count: bigint, view: PrintView | undefined): bigint {
+  return view && view.div > 1 ? count / BigInt(view.div) : count;
 }
 
 /** What bpftrace prints when a run ends: two newlines, then every user map by name. */
@@ -84,12 +104,12 @@ export function average(v: { readonly count: bigint } & ({ readonly sum: bigint 
  * A hist/lhist map: per key `@name[k]: ` (with its trailing space), a newline and the bucket rows;
  * keys joined by a blank line and ordered by their total count; "\n" after the map.
  */
-function formatHistMap(name: string, linear: LinearBounds | undefined, entries: readonly MapEntry[]): string {
-  const blocks = sortHistEntries(entries).map((e) => `${name}${formatKeys(e.keys)}: \n${formatHistogram(bucketsOf(e.value), linear)}`);
+function formatHistMap(name: string, linear: LinearBounds | undefined, entries: readonly MapEntry[], view?: PrintView): string {
+  const blocks = topEntries(sortHistEntries(entries), view).map((e) => `${name}${formatKeys(e.keys)}: \n${formatHistogram(bucketsOf(e.value), linear, view)}`);
   return blocks.join('\n') + '\n';
 }
 
-function sortHistEntries(entries: readonly MapEntry[]): MapEntry[] {
+export function sortHistEntries(entries: readonly MapEntry[]): MapEntry[] {
   const total = (e: MapEntry) => bucketsOf(e.value).reduce((a, b) => a + b, 0n);
   return [...entries].sort((a, b) => {
     const ta = total(a);
@@ -110,7 +130,7 @@ const BAR_WIDTH = 52;
  * `label` (left, 16 wide), `count` (right, 8 wide), ` |`, a bar of `@` scaled to the largest
  * count over 52 columns (computed in single-precision float, truncated), `|`.
  */
-export function formatHistogram(buckets: readonly bigint[], linear: LinearBounds | undefined): string {
+export function formatHistogram(buckets: readonly bigint[], linear: LinearBounds | undefined, view?: PrintView): string {
   const first = buckets.findIndex((c) => c !== 0n);
   if (first < 0) return '';
   let last = buckets.length - 1;
@@ -121,7 +141,10 @@ export function formatHistogram(buckets: readonly bigint[], linear: LinearBounds
     const count = buckets[i]!;
     const label = linear ? linearLabel(i, linear) : log2Label(i);
     const width = Math.trunc(Math.fround(Math.fround(Math.fround(Number(count)) / Math.fround(Number(max))) * BAR_WIDTH));
-    out += `${label.padEnd(16)}${count.toString().padStart(8)} |${'@'.repeat(width).padEnd(BAR_WIDTH)}|\n`;
+    // print(@m, 0, div) divides the counts shown of a hist(), not its bars, and leaves lhist()
+    // counts alone (bpftrace 0.17).
+    const shown = linear ? count : divideCount(count, view);
+    out += `${label.padEnd(16)}${shown.toString().padStart(8)} |${'@'.repeat(width).padEnd(BAR_WIDTH)}|\n`;
   }
   return out;
 }

@@ -3,7 +3,7 @@
 // OutputFormat (text or JSON) only turns each piece into its bytes.
 import { writeSync } from 'node:fs';
 import type { BpfObject, MapSpec, PrintfLayout } from '../../codegen/object.ts';
-import type { EventSink, MapEntry } from '../events.ts';
+import type { EventSink, MapEntry, PrintView } from '../events.ts';
 import type { ValueSymbols } from '../symbolizer.ts';
 import { sortByMapName } from './maps.ts';
 import { compilePrintf, type FormatRecord } from './printf.ts';
@@ -23,7 +23,7 @@ export interface OutputFormat {
   printf(text: string): string;
   time(text: string): string;
   join(text: string): string;
-  map(spec: MapSpec, entries: readonly MapEntry[]): string;
+  map(spec: MapSpec, entries: readonly MapEntry[], view?: PrintView): string;
   attachedProbes(probes: number): string;
   lostEvents(lost: bigint): string;
   /**
@@ -94,10 +94,10 @@ export class PrintingSink implements EventSink {
     this.onExit(code);
   }
 
-  printMap(mapIndex: number): void {
+  printMap(mapIndex: number, view?: PrintView): void {
     const spec = this.obj.maps[mapIndex];
     if (!spec?.user) return;
-    this.out.write(this.format.map(spec, this.maps.readMap(mapIndex)));
+    this.out.write(this.format.map(spec, this.maps.readMap(mapIndex), view));
   }
 
   clearMap(mapIndex: number): void {

@@ -73,6 +73,27 @@ describe.skipIf(!kernelAvailable)('tsbpf output (live kernel)', () => {
     expect(tsbpf(['-q', '-e', SCALAR_COUNTS]).stdout).toBe(bpftraceStdout(SCALAR_COUNTS));
   });
 
+  // print(@m, top, div) on every kind of map; clear() keeps the exit print short.
+  const PRINT_VIEWS =
+    'BEGIN { @x[1] = 2; @x[2] = 3; @x[3] = 9; print(@x, 2); print(@x, 0, 3); @h = hist(5); @h = hist(100); @h = hist(100); print(@h, 0, 2); ' +
+    '@a = avg(10); @a = avg(20); print(@a, 0, 3); @k[1] = hist(3); @k[2] = hist(3); @k[2] = hist(4); print(@k, 1); ' +
+    '@l = lhist(5, 0, 100, 10); @l = lhist(15, 0, 100, 10); print(@l, 0, 2); @c[1] = count(); @c[2] = count(); @c[2] = count(); print(@c, 1, 2); ' +
+    '@z = 7; print(@z, 0, 2); clear(@x); clear(@h); clear(@a); clear(@k); clear(@l); clear(@c); exit(); }';
+
+  it('print(@m, top, div): the largest `top` entries, values divided by `div`', () => {
+    const r = tsbpf(['-q', '-e', PRINT_VIEWS]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n').slice(0, 6)).toEqual(['@x[2]: 3', '@x[3]: 9', '@x[1]: 0', '@x[2]: 1', '@x[3]: 3', '@h: ']);
+    expect(r.stdout).toContain('\n@a: 5\n\n@k[2]: \n');
+    expect(r.stdout).toContain('\n@c[2]: 1\n@z: 3\n');
+  });
+
+  it.skipIf(!hasCommand('bpftrace'))('print(@m, top, div) prints exactly as the installed bpftrace does, as text and as JSON', () => {
+    expect(tsbpf(['-q', '-e', PRINT_VIEWS]).stdout).toBe(bpftraceStdout(PRINT_VIEWS));
+    const json = execFileSync('bpftrace', ['-f', 'json', '-e', PRINT_VIEWS], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    expect(tsbpf(['-f', 'json', '-e', PRINT_VIEWS]).stdout).toBe(json);
+  });
+
   it('print(@m) prints now, clear(@m) empties, and the exit print follows bpftrace', () => {
     const r = tsbpf(['-e', 'BEGIN { @x[1]=3; @y=2; @e=avg(3); print(@x); print(@y); print(@e); printf("after\\n"); clear(@x); exit(); }']);
     expect(r.stdout).toBe('@x[1]: 3\n@y: 2\n@e: 3\n\nafter\n\n\n@e: 3\n\n\n@y: 2\n');

@@ -229,7 +229,9 @@ describe('function calls', () => {
     expect(one('print(1, 2, 3, 4);')).toEqual(['1:9-26: print() takes up to 3 arguments (4 provided)']);
     expect(one('print(1);')).toEqual(['1:9-17: print() expects a map to be provided (printing other values is not supported yet)']);
     expect(one('@y[1] = 1; print(@y[1]);')).toEqual(['1:20-32: The map passed to print() should not be indexed by a key']);
-    expect(one('@y = 1; print(@y, "a");')).toEqual(['1:17-31: print() only supports integer arguments (string provided)']);
+    // bpftrace 0.17's words: top and div must be integer literals.
+    expect(one('@y = 1; print(@y, "a");')).toEqual(['1:17-31: print() expects a integer literal (string provided)']);
+    expect(one('@y = 1; $t = 2; print(@y, $t);')).toEqual(['1:25-38: print() expects a integer literal (integer provided)']);
     expect(one('delete(1);')).toEqual(['1:9-18: delete() expects a map to be provided']);
     expect(one('delete();')).toEqual(['1:9-17: delete() requires at least one argument (0 provided)']);
     expect(one('@x[1] = 1; delete(@x[1], 2);')).toEqual([

@@ -101,6 +101,15 @@ describe('expression types', () => {
     ]);
   });
 
+  it('warns, as bpftrace 0.17 does, that print() ignores top and div on stats() maps', () => {
+    const warnings = (text: string) =>
+      analyze(parse(new SourceFile('stdin', text)), fakeEnv(), { positionals: [] }).warnings.map((w) => `${w.span!.column}-${w.span!.endColumn}: ${w.message}`);
+    expect(warnings('BEGIN { @s = stats(1); print(@s, 0, 3); print(@s); }')).toEqual([
+      "24-39: print()'s top and div arguments are ignored when used on stats() maps.",
+    ]);
+    expect(warnings('BEGIN { @s = avg(1); print(@s, 0, 3); }')).toEqual([]);
+  });
+
   it('types positional parameters: integers, strings, missing as 0, $# as int64', () => {
     expect(types('BEGIN { $a = $1; $b = $2; $c = $3; $d = $4; $e = $#; }', ['42', '0x1f', 'name'])).toEqual([
       'int64', 'int64', 'string[5]', 'int64', 'int64',

@@ -37,6 +37,26 @@ describe('messages', () => {
   });
 });
 
+describe('formatJsonMap with print(@m, top, div) (bpftrace 0.17 goldens)', () => {
+  it('print(@x, 2, 2) of @x[1]=2, @x[2]=3, @x[3]=9', () => {
+    expect(formatJsonMap('@x', s64, true, [e([1n], 2n), e([2n], 3n), e([3n], 9n)], { top: 2, div: 2 })).toBe('{"type": "map", "data": {"@x": {"2": 1, "3": 4}}}\n');
+  });
+
+  it('print(@h, 0, 2) divides hist counts over the undivided range; print(@l, 0, 2) leaves lhist alone', () => {
+    expect(formatJsonMap('@h', agg('hist'), false, [e([], hist({ 4: 1n, 8: 2n }))], { top: 0, div: 2 })).toBe(
+      '{"type": "hist", "data": {"@h": [{"min": 4, "max": 7, "count": 0}, {"min": 8, "max": 15, "count": 0}, {"min": 16, "max": 31, "count": 0}, {"min": 32, "max": 63, "count": 0}, {"min": 64, "max": 127, "count": 1}]}}\n',
+    );
+    const l = { min: 0, max: 100, step: 10 };
+    expect(formatJsonMap('@l', agg('lhist', l), false, [e([], buckets(linearBuckets(l), { 1: 1n, 2: 2n }))], { top: 0, div: 2 })).toBe(
+      '{"type": "hist", "data": {"@l": [{"min": 0, "max": 9, "count": 1}, {"min": 10, "max": 19, "count": 2}]}}\n',
+    );
+  });
+
+  it('print(@a, 0, 3) of avg(10), avg(20)', () => {
+    expect(formatJsonMap('@a', agg('avg'), false, [e([], { sum: 30n, count: 2n })], { top: 0, div: 3 })).toBe('{"type": "stats", "data": {"@a": 5}}\n');
+  });
+});
+
 describe('formatJsonMap (bpftrace 0.17 goldens)', () => {
   it('@a = count(); @b[1] = sum(5); @b[2] = sum(3); @c["x", 2] = max(3); @f[comm] = min(-2)', () => {
     expect(formatJsonMap('@a', agg('count'), false, [e([], 1n)])).toBe('{"type": "map", "data": {"@a": 1}}\n');

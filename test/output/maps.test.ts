@@ -64,6 +64,50 @@ describe('formatExitMaps (bpftrace 0.17 goldens)', () => {
   });
 });
 
+describe('formatMap with print(@m, top, div) (bpftrace 0.17 goldens)', () => {
+  const x = [e([1n], 2n), e([2n], 3n), e([3n], 9n)];
+  it('@x[1]=2; @x[2]=3; @x[3]=9; print(@x, 2): the two largest, still ascending', () => {
+    expect(formatMap('@x', s64, true, x, { top: 2, div: 0 })).toBe('@x[2]: 3\n@x[3]: 9\n');
+  });
+
+  it('print(@x, 0, 3): every entry, divided and truncated', () => {
+    expect(formatMap('@x', s64, true, x, { top: 0, div: 3 })).toBe('@x[1]: 0\n@x[2]: 1\n@x[3]: 3\n');
+    expect(formatMap('@x', s64, true, x, { top: 5, div: 1 })).toBe('@x[1]: 2\n@x[2]: 3\n@x[3]: 9\n');
+  });
+
+  it('@a = avg(10); @a = avg(20); print(@a, 0, 3): the average divided', () => {
+    expect(formatMap('@a', agg('avg'), false, [e([], { sum: 30n, count: 2n })], { top: 0, div: 3 })).toBe('@a: 5\n\n');
+  });
+
+  it('@s = stats(10); print(@s, 0, 3): stats are not divided', () => {
+    expect(formatMap('@s', agg('stats'), false, [e([], { total: 10n, count: 1n })], { top: 0, div: 3 })).toBe('@s: count 1, average 10, total 10\n\n');
+  });
+
+  it('@h = hist(5); @h = hist(100) x2; print(@h, 0, 2): counts divided, bars from the counts as they were', () => {
+    const h = { kind: 'agg', fn: 'hist', signed: true } as const;
+    expect(formatMap('@h', h, false, [e([], { buckets: Array.from({ length: 66 }, (_, i) => (i === 4 ? 1n : i === 8 ? 2n : 0n)) })], { top: 0, div: 2 })).toBe(
+      [
+        '@h: ',
+        '[4, 8)                 0 |@@@@@@@@@@@@@@@@@@@@@@@@@@                          |',
+        '[8, 16)                0 |                                                    |',
+        '[16, 32)               0 |                                                    |',
+        '[32, 64)               0 |                                                    |',
+        '[64, 128)              1 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|',
+        '',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('lhist counts are never divided (bpftrace 0.17), and top keeps the keys with the largest totals', () => {
+    const l = { kind: 'agg', fn: 'lhist', signed: true, linear: { min: 0, max: 100, step: 10 } } as const;
+    const rows = (a: bigint, b: bigint) => ({ buckets: Array.from({ length: 12 }, (_, i) => (i === 1 ? a : i === 2 ? b : 0n)) });
+    expect(formatMap('@l', l, true, [e([1n], rows(1n, 0n)), e([2n], rows(1n, 2n))], { top: 1, div: 2 })).toBe(
+      ['@l[2]: ', '[0, 10)                1 |@@@@@@@@@@@@@@@@@@@@@@@@@@                          |', '[10, 20)               2 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|', '', ''].join('\n'),
+    );
+  });
+});
+
 describe('formatMap', () => {
   it('BEGIN { @x[1]=-3; @x[2]=-5; @x[3]=7; } sorts signed values ascending', () => {
     expect(formatMap('@x', s64, true, [e([1n], -3n), e([2n], -5n), e([3n], 7n)])).toBe('@x[2]: -5\n@x[1]: -3\n@x[3]: 7\n');
