@@ -54,7 +54,16 @@ export type ResolvedAttach =
       readonly retOffset: number;
     }
   | { readonly kind: 'interval'; readonly periodNs: bigint }
-  | { readonly kind: 'profile'; readonly hz: number };
+  | { readonly kind: 'profile'; readonly hz: number }
+  | {
+      /** software:EVENT[:COUNT] / hardware:EVENT[:COUNT]: a perf counter on every CPU that runs
+       *  the program once every `period` events. */
+      readonly kind: 'perf_counter';
+      readonly counter: 'software' | 'hardware';
+      /** The event's canonical name (`page-faults` for `faults`), see semantic/perf-counters.ts. */
+      readonly event: string;
+      readonly period: bigint;
+    };
 
 /** A parameter of an fentry/fexit function and where the program's ctx holds it. */
 export interface FentryParam extends KernelValue {

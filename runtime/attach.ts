@@ -4,7 +4,7 @@ import type { ResolvedAttach } from '../lang/checked.ts';
 import { onlineCpus } from './cpus.ts';
 import { rawTracepointOpen } from './bpf-syscall.ts';
 import { closeFd } from './libc.ts';
-import { enable, openCpuClockFreq, openCpuClockPeriod, openKprobe, openTracepoint, openUprobe, setBpf } from './perf-event.ts';
+import { enable, openCounter, openCpuClockFreq, openCpuClockPeriod, openKprobe, openTracepoint, openUprobe, setBpf } from './perf-event.ts';
 
 export interface Attachment {
   /** The perf event fds holding the program (for tests and diagnostics). */
@@ -46,6 +46,8 @@ export function attachProgram(progFd: number, resolved: ResolvedAttach, opts: At
       return bindAll(progFd, [() => openCpuClockPeriod(resolved.periodNs, 0)]);
     case 'profile':
       return bindAll(progFd, onlineCpus().map((cpu) => () => openCpuClockFreq(resolved.hz, cpu)));
+    case 'perf_counter':
+      return bindAll(progFd, onlineCpus().map((cpu) => () => openCounter(resolved.counter, resolved.event, resolved.period, cpu)));
     case 'begin':
     case 'end':
       throw new Error(`${resolved.kind.toUpperCase()} programs are run, not attached`);

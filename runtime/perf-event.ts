@@ -66,6 +66,30 @@ export function openCpuClockFreq(hz: number, cpu: number): number {
   return open('cpu-clock', { type: PERF_TYPE_SOFTWARE, config: BigInt(PERF_COUNT_SW_CPU_CLOCK), sample: BigInt(hz), freq: true }, -1, cpu);
 }
 
+const PERF_TYPE_HARDWARE = 0;
+
+/** perf_event_attr.config of each software/hardware probe event (enum perf_sw_ids and
+ *  perf_hw_id in include/uapi/linux/perf_event.h), by the names lang/semantic/perf-counters.ts
+ *  resolves probes to. */
+const COUNTER_CONFIG: Readonly<Record<'software' | 'hardware', Readonly<Record<string, number>>>> = {
+  software: {
+    'cpu-clock': 0, 'task-clock': 1, 'page-faults': 2, 'context-switches': 3, 'cpu-migrations': 4,
+    'minor-faults': 5, 'major-faults': 6, 'alignment-faults': 7, 'emulation-faults': 8, dummy: 9, 'bpf-output': 10,
+  },
+  hardware: {
+    'cpu-cycles': 0, instructions: 1, 'cache-references': 2, 'cache-misses': 3, 'branch-instructions': 4,
+    'branch-misses': 5, 'bus-cycles': 6, 'frontend-stalls': 7, 'backend-stalls': 8, 'ref-cycles': 9,
+  },
+};
+
+/** A software or hardware counter on one CPU that overflows (runs the program) every `period` events. */
+export function openCounter(counter: 'software' | 'hardware', event: string, period: bigint, cpu: number): number {
+  const config = COUNTER_CONFIG[counter][event];
+  if (config === undefined) throw new Error(`internal: no ${counter} event ${event}`);
+  const type = counter === 'software' ? PERF_TYPE_SOFTWARE : PERF_TYPE_HARDWARE;
+  return open(`${counter} ${event}`, { type, config: BigInt(config), sample: period }, -1, cpu);
+}
+
 const KPROBE_PMU = '/sys/bus/event_source/devices/kprobe';
 
 /** Whether the kernel has the kprobe PMU (CONFIG_KPROBES with perf support). */

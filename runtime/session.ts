@@ -322,7 +322,9 @@ function attachError(spec: ProgramSpec, e: unknown): CompileError {
   let hint = 'check that this kernel supports the probe (see `tsbpf -l`)';
   if (e instanceof SyscallError) {
     if (e.code === 'EPERM' || e.code === 'EACCES') hint = MISSING_PRIVILEGES;
-    else if (e.code === 'ENOENT' || e.code === 'EINVAL') hint = 'the kernel has no such probe point; check the name (e.g. with `tsbpf -l`)';
+    else if (spec.attach.resolved.kind === 'perf_counter' && spec.attach.resolved.counter === 'hardware' && ['ENOENT', 'EOPNOTSUPP', 'ENODEV'].includes(e.code)) {
+      hint = `this CPU offers no ${spec.attach.resolved.event} counter to perf (virtual machines often expose no hardware PMU); software events such as software:cpu-clock work everywhere`;
+    } else if (e.code === 'ENOENT' || e.code === 'EINVAL') hint = 'the kernel has no such probe point; check the name (e.g. with `tsbpf -l`)';
     else if (e.code === 'EBUSY') hint = 'another tracer holds this probe point; try again when it has exited';
   }
   return new CompileError([

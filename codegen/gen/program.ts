@@ -27,6 +27,7 @@ export function progType(a: CheckedAttach): ProgType {
       return 'tracing';
     case 'interval':
     case 'profile':
+    case 'perf_counter':
       return 'perf_event';
   }
 }
@@ -58,6 +59,9 @@ export function progName(a: CheckedAttach): string {
     case 'interval':
     case 'profile':
       name = [r.kind, ...a.attachPoint.parts].join('_');
+      break;
+    case 'perf_counter':
+      name = `${r.counter === 'software' ? 'sw' : 'hw'}_${r.event}`;
       break;
   }
   return clean(name).slice(0, 15);

@@ -6,10 +6,12 @@ import type { CheckedAttach, ResolvedAttach } from '../checked.ts';
 import type { DiagnosticBag } from '../diagnostics.ts';
 import type { KernelEnvironment, UserFunction } from '../env.ts';
 import { resolveFentry } from './fentry.ts';
+import { counterEvent, HARDWARE_EVENTS, SOFTWARE_EVENTS } from './perf-counters.ts';
 
 /** The probe type as the user wrote it (a kprobe that fell back to a tracepoint stays 'kprobe'). */
 export type ProbeKind =
-  | 'begin' | 'end' | 'tracepoint' | 'kprobe' | 'kretprobe' | 'uprobe' | 'uretprobe' | 'fentry' | 'fexit' | 'interval' | 'profile';
+  | 'begin' | 'end' | 'tracepoint' | 'kprobe' | 'kretprobe' | 'uprobe' | 'uretprobe' | 'fentry' | 'fexit' | 'interval' | 'profile'
+  | 'software' | 'hardware';
 
 export interface ResolvedAttachPoint {
   /** Undefined when the provider is unknown or unsupported. */
@@ -41,14 +43,16 @@ const ALIASES: ReadonlyMap<string, ProbeKind> = new Map<string, ProbeKind>([
   ['i', 'interval'],
   ['profile', 'profile'],
   ['p', 'profile'],
+  ['software', 'software'],
+  ['s', 'software'],
+  ['hardware', 'hardware'],
+  ['h', 'hardware'],
 ]);
 
 /** bpftrace providers tsbpf does not implement yet, by alias, with their canonical names. */
 const UNSUPPORTED: ReadonlyMap<string, string> = new Map([
   ['usdt', 'usdt'], ['U', 'usdt'],
   ['rawtracepoint', 'rawtracepoint'], ['rt', 'rawtracepoint'],
-  ['software', 'software'], ['s', 'software'],
-  ['hardware', 'hardware'], ['h', 'hardware'],
   ['watchpoint', 'watchpoint'], ['w', 'watchpoint'],
   ['asyncwatchpoint', 'asyncwatchpoint'], ['aw', 'asyncwatchpoint'],
   ['iter', 'iter'], ['it', 'iter'],
@@ -111,10 +115,32 @@ export function resolveAttachPoint(ap: AttachPoint, env: KernelEnvironment, bag:
       }
       return one({ kind: 'profile', hz }, `profile:${period.unit}:${period.count}`);
     }
+    case 'software':
+    case 'hardware':
+      return resolveCounter(ap, kind, fail, one);
   }
 }
 
 type Fail = (message: string, notes?: readonly string[]) => ResolvedAttachPoint;
+type One = (resolved: ResolvedAttach, probeName: string, notice?: string) => ResolvedAttachPoint;
+
+/** `software:EVENT[:COUNT]`, `hardware:EVENT[:COUNT]`, with bpftrace 0.17's messages. */
+function resolveCounter(ap: AttachPoint, kind: 'software' | 'hardware', fail: Fail, one: One): ResolvedAttachPoint {
+  const parts = ap.parts;
+  if (parts.length !== 1 && parts.length !== 2) return fail(`${kind} probe type requires 1 or 2 arguments`);
+  const target = parts[0]!;
+  if (target === '') return fail(`${kind} probe must have a ${kind} event name`);
+  if (/[*?]/.test(target)) return fail(`wildcards are not allowed for ${kind} probe type`);
+  const event = counterEvent(kind, target);
+  if (!event) {
+    const names = (kind === 'software' ? SOFTWARE_EVENTS : HARDWARE_EVENTS).map((e) => e.name).join(', ');
+    return fail(`${target} is not a ${kind} probe`, [`HINT: ${kind} events are ${names}`]);
+  }
+  const count = parts[1];
+  if (count !== undefined && !/^\d+$/.test(count)) return fail(`${kind} probe can only have an integer count`);
+  const period = count === undefined || BigInt(count) === 0n ? event.defaultPeriod : BigInt(count);
+  return one({ kind: 'perf_counter', counter: kind, event: event.name, period }, [kind, ...parts].join(':'));
+}
 
 const UNIT_NS: Readonly<Record<string, bigint>> = { s: 1_000_000_000n, ms: 1_000_000n, us: 1_000n, ns: 1n };
 

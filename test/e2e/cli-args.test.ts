@@ -54,6 +54,13 @@ describe('-l matcher', () => {
     expect(pick('tracepoint:sys?alls:*')).toEqual(names.slice(0, 2));
   });
 
+  it('globs software and hardware events by provider or alias', () => {
+    const all = [...names, 'software:page-faults:', 'software:cpu-clock:', 'hardware:cpu-cycles:'];
+    expect(all.filter(matcher('s:*'))).toEqual(['software:page-faults:', 'software:cpu-clock:']);
+    expect(all.filter(matcher('hardware:*'))).toEqual(['hardware:cpu-cycles:']);
+    expect(all.filter(matcher('cpu'))).toEqual(['software:cpu-clock:', 'hardware:cpu-cycles:']);
+  });
+
   it('a bare word matches anywhere', () => {
     expect(pick('openat')).toEqual(names.slice(0, 2));
     expect(pick('switch')).toEqual(['tracepoint:sched:sched_switch']);

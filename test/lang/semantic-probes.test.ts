@@ -73,6 +73,26 @@ describe('attach point resolution', () => {
     ]);
   });
 
+  it('resolves software and hardware events, their aliases and bpftrace 0.17\'s default periods', () => {
+    expect(attaches('software:faults:100 {} s:cs {} software:cpu-clock:1000000 {} hardware:cache-misses {} h:cycles:5000 {}').map(summary)).toEqual([
+      ['software:faults:100', { kind: 'perf_counter', counter: 'software', event: 'page-faults', period: 100n }],
+      ['software:cs', { kind: 'perf_counter', counter: 'software', event: 'context-switches', period: 1000n }],
+      ['software:cpu-clock:1000000', { kind: 'perf_counter', counter: 'software', event: 'cpu-clock', period: 1000000n }],
+      ['hardware:cache-misses', { kind: 'perf_counter', counter: 'hardware', event: 'cache-misses', period: 1000000n }],
+      ['hardware:cycles:5000', { kind: 'perf_counter', counter: 'hardware', event: 'cpu-cycles', period: 5000n }],
+    ]);
+  });
+
+  it('reports software and hardware attach points bpftrace 0.17 rejects, in its words', () => {
+    expect(errors('software:bogus {}\nhardware:faults:1 {}\nsoftware {}\ns:faults:x {}\nh:cache-* {}')).toEqual([
+      '1:1: bogus is not a software probe',
+      '2:1: faults is not a hardware probe',
+      '3:1: software probe type requires 1 or 2 arguments',
+      '4:1: software probe can only have an integer count',
+      '5:1: wildcards are not allowed for hardware probe type',
+    ]);
+  });
+
   it('attaches kprobes directly when the kernel has them', () => {
     const env = { hasKprobes: true, symbols: ['vfs_read', '__x64_sys_openat', 'tcp_sendmsg'] };
     expect(attaches('kprobe:vfs_read {} k:tcp_sendmsg+0x10 {} kretprobe:vfs_read {} kr:vfs_read {}', env).map(summary)).toEqual([
