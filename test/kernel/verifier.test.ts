@@ -60,6 +60,7 @@ const CORPUS: readonly Case[] = [
   { script: 'BEGIN { printf("%d %d %d %d\\n", cpu, tid, nsecs, $#); }' },
   { script: 'interval:ms:100 { @ticks++; if (@ticks > 5) { exit(); } }' },
   { script: 'profile:hz:99 { @[cpu] = count(); }' },
+  { script: 'software:faults:100 { @[comm, kstack(3)] = count(); } hardware:cycles { @c = count(); }' },
   { script: 'BEGIN { @x[1] = 2; } END { print(@x); clear(@x); }' },
   { script: 'tracepoint:syscalls:sys_enter_execve { printf("%s\\n", str(args.filename, 32)); }' },
   { script: 'kprobe:sys_openat { printf("%d\\n", arg1); @[str(arg1)] = count(); }' },
