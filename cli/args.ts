@@ -17,6 +17,8 @@ export interface CliOptions {
   readonly quiet: boolean;
   /** `-c CMD`: run CMD with probes attached, end when it exits; `cpid` is its pid. */
   readonly command?: string;
+  /** `-p PID`: uprobes attach to this process only, and the run ends when it exits. */
+  readonly pid?: number;
   /** `-f FORMAT`: bpftrace's text (the default) or JSON lines. */
   readonly format?: OutputFormatName;
   /** `-o FILE`: the trace output goes to FILE instead of stdout. */
@@ -48,6 +50,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     .option('-v, --verbose', 'print notices and program sizes')
     .option('-q, --quiet', 'do not print the "Attaching N probes..." line (attached_probes with -f json)')
     .option('-c <command>', 'run COMMAND once the probes are attached and end when it exits (cpid is its pid)')
+    .option('-p <pid>', 'trace process PID: uprobes attach to it alone, and the run ends when it exits')
     .option('-f <format>', "output format: 'text' (the default) or 'json' (one JSON object per line, as bpftrace prints them)")
     .option('-o <file>', 'write the trace output to FILE instead of stdout (errors stay on stderr)')
     .option('--repl', 'interactive mode (the default when no program is given on a terminal)')
@@ -79,7 +82,7 @@ Examples:
     }
     throw e;
   }
-  const o = program.opts<{ e?: string; l?: boolean; dumpBpf?: boolean; verbose?: boolean; quiet?: boolean; repl?: boolean; c?: string; f?: string; o?: string }>();
+  const o = program.opts<{ e?: string; l?: boolean; dumpBpf?: boolean; verbose?: boolean; quiet?: boolean; repl?: boolean; c?: string; p?: string; f?: string; o?: string }>();
   if (o.f !== undefined && o.f !== 'text' && o.f !== 'json') {
     return { kind: 'exit', code: 1, stdout: '', stderr: `tsbpf: invalid output format "${o.f}": valid formats are 'text' and 'json'\n` };
   }
@@ -99,6 +102,14 @@ Examples:
   } else {
     return { kind: 'exit', code: 1, stdout: '', stderr: 'tsbpf: no program given: use -e PROGRAM, a FILE or - for stdin (see --help)\n' };
   }
+  let pid: number | undefined;
+  if (o.p !== undefined) {
+    if (!/^\d+$/.test(o.p) || Number(o.p) <= 0 || Number(o.p) > 0x7fffffff) {
+      return { kind: 'exit', code: 1, stdout: '', stderr: `tsbpf: pid '${o.p}' is not a valid decimal number\n` };
+    }
+    if (o.c !== undefined) return { kind: 'exit', code: 1, stdout: '', stderr: 'tsbpf: cannot use both -c and -p\n' };
+    pid = Number(o.p);
+  }
   return {
     kind: 'run',
     options: {
@@ -108,6 +119,7 @@ Examples:
       verbose: !!o.verbose,
       quiet: !!o.quiet,
       ...(o.c !== undefined ? { command: o.c } : {}),
+      ...(pid !== undefined ? { pid } : {}),
       ...(o.f !== undefined ? { format: o.f } : {}),
       ...(o.o !== undefined ? { outputFile: o.o } : {}),
     },

@@ -19,6 +19,7 @@ import { OutputWriter } from '../runtime/output/writer.ts';
 import { checkPrivileges } from '../runtime/privileges.ts';
 import { Session } from '../runtime/session.ts';
 import { ChildCommand, splitCommand } from '../runtime/child.ts';
+import { isNoSuchProcess, TargetProcess } from '../runtime/target-process.ts';
 import type { CliOptions } from './args.ts';
 import { UserError, writeErr } from './errors.ts';
 
@@ -105,6 +106,7 @@ async function execute(obj: BpfObject, opts: CliOptions, out: OutputWriter, sour
   const ended = new Promise<void>((resolve) => (finish = resolve));
   const onSignal = (): void => finish!();
   let child: ChildCommand | undefined;
+  let target: TargetProcess | undefined;
   // -o FILE: the trace output goes there; stdout keeps the notify line and the "\n\n" before
   // the exit maps, as in bpftrace.
   const traceFd = opts.outputFile !== undefined ? openOutputFile(opts.outputFile) : undefined;
@@ -112,6 +114,7 @@ async function execute(obj: BpfObject, opts: CliOptions, out: OutputWriter, sour
   try {
     // -c: the child exists (stopped before CMD runs) first, so `cpid` is known to BEGIN.
     if (opts.command !== undefined) child = await startChild(opts.command);
+    if (opts.pid !== undefined) target = openTarget(opts.pid);
     const cpid = child?.pid;
     session = withSource(source, () => Session.open(obj, cpid !== undefined ? { cpid } : {}));
     const s = session;
@@ -124,7 +127,7 @@ async function execute(obj: BpfObject, opts: CliOptions, out: OutputWriter, sour
     const probes = obj.programs.length;
     if (!opts.quiet) sink.attachedProbes(probes);
     withSource(source, () => s.runBegin());
-    withSource(source, () => s.attachAll());
+    withSource(source, () => s.attachAll(target ? { pid: target.pid } : {}));
     if (process.env[NOTIFY_ENV] !== undefined) {
       out.write(`${NOTIFY_ENV}\n`);
       out.flush();
@@ -137,6 +140,8 @@ async function execute(obj: BpfObject, opts: CliOptions, out: OutputWriter, sour
       void child.exited.then(() => finish!());
       child.release();
     }
+    // -p: the run ends when the process does, as bpftrace's does.
+    target?.onExit(() => finish!());
     await ended;
     s.drain();
     withSource(source, () => s.runEnd());
@@ -151,10 +156,20 @@ async function execute(obj: BpfObject, opts: CliOptions, out: OutputWriter, sour
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     child?.kill();
+    target?.close();
     session?.close();
     traceOut.flush();
     out.flush();
     if (traceFd !== undefined) closeSync(traceFd);
+  }
+}
+
+function openTarget(pid: number): TargetProcess {
+  try {
+    return TargetProcess.open(pid);
+  } catch (e) {
+    if (isNoSuchProcess(e)) throw new UserError(`pid ${pid}: no such process`);
+    throw e;
   }
 }
 

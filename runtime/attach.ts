@@ -24,7 +24,8 @@ class PerfAttachment implements Attachment {
 }
 
 export interface AttachOptions {
-  /** Limit uprobes to this process (default: every process, as bpftrace 0.17 does even with -c). */
+  /** Limit uprobes to this process (`-p PID`; default: every process, as bpftrace 0.17 does even
+   *  with -c). */
   readonly pid?: number;
 }
 

@@ -19,7 +19,7 @@ import {
   type ProgramSpec,
 } from '../codegen/object.ts';
 import { CompileError } from '../lang/diagnostics.ts';
-import { attachProgram, type Attachment } from './attach.ts';
+import { attachProgram, type AttachOptions, type Attachment } from './attach.ts';
 import { BPF_TRACE_FENTRY, BPF_TRACE_FEXIT, LoadError, mapCreate, mapLookup, mapUpdate, progTestRun } from './bpf-syscall.ts';
 import { loadWithFieldRelocations } from './field-relocations.ts';
 import { possibleCpuCount } from './cpus.ts';
@@ -110,14 +110,14 @@ export class Session {
 
   /** Attaches every program except BEGIN/END; returns how many probes were attached. On a
    *  failure detaches all of them and throws a CompileError naming the probe. */
-  attachAll(): number {
+  attachAll(opts: AttachOptions = {}): number {
     this.assertOpen();
     let n = 0;
     this.obj.programs.forEach((spec, i) => {
       const kind = spec.attach.resolved.kind;
       if (kind === 'begin' || kind === 'end') return;
       try {
-        this.attachments.push(attachProgram(this.progFds[i]!, spec.attach.resolved));
+        this.attachments.push(attachProgram(this.progFds[i]!, spec.attach.resolved, opts));
         n++;
       } catch (e) {
         this.detachAll();

@@ -35,6 +35,14 @@ describe('parseArgs', () => {
     expect(parseArgs(['-l', 'tracepoint:sched:*'])).toEqual({ kind: 'list', options: { pattern: 'tracepoint:sched:*' } });
   });
 
+  it('-p PID: a decimal pid, not together with -c', () => {
+    const r = parseArgs(['-p', '1234', '-e', 'BEGIN {}']);
+    expect(r.kind === 'run' && r.options.pid).toBe(1234);
+    expect(parseArgs(['-p', 'abc', '-e', 'BEGIN {}'])).toEqual({ kind: 'exit', code: 1, stdout: '', stderr: "tsbpf: pid 'abc' is not a valid decimal number\n" });
+    expect(parseArgs(['-p', '0', '-e', 'BEGIN {}'])).toEqual({ kind: 'exit', code: 1, stdout: '', stderr: "tsbpf: pid '0' is not a valid decimal number\n" });
+    expect(parseArgs(['-p', '1', '-c', 'ls', '-e', 'BEGIN {}'])).toEqual({ kind: 'exit', code: 1, stdout: '', stderr: 'tsbpf: cannot use both -c and -p\n' });
+  });
+
   it('-e without its program is a usage error', () => {
     expect(parseArgs(['-e'])).toEqual({ kind: 'exit', code: 1, stdout: '', stderr: "tsbpf: option '-e <program>' argument missing\n" });
   });

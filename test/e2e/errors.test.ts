@@ -41,6 +41,10 @@ describe('usage errors (no kernel needed)', () => {
     });
   });
 
+  it.skipIf(!kernelAvailable)('-p with a process that does not exist', () => {
+    expect(tsbpf(['-p', '2147483646', '-e', 'BEGIN { }'])).toEqual({ code: 1, signal: null, stdout: '', stderr: 'ERROR: pid 2147483646: no such process\n' });
+  });
+
   it('a syntax error points at the token', () => {
     expect(tsbpf(['-e', 'BEGIN { printf("hi\\n") exit(); }'])).toEqual({
       code: 1,

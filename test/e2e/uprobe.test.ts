@@ -1,6 +1,6 @@
 // uprobes and uretprobes on the live kernel, driven by -c: a small C program built here calls
 // functions with known arguments a known number of times; tsbpf runs it and prints exact counts.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,8 @@ __attribute__((noinline)) int square(int x) { __asm__ volatile(""); return x * x
 __attribute__((noinline)) int greet(const char *who) { __asm__ volatile(""); return who[0] == 'w' ? -5 : 0; }
 int main(int argc, char **argv) {
   int n = argc > 1 ? atoi(argv[1]) : 3;
+  // A third argument: wait for a line on stdin first (a process to trace with -p).
+  if (argc > 3) { char line[8]; if (!fgets(line, sizeof line, stdin)) return 1; }
   long t = 0;
   for (int i = 0; i < n; i++) {
     for (int j = 0; j <= i; j++) t += add(i, 100);
@@ -61,6 +63,26 @@ describe.skipIf(!kernelAvailable || !hasGcc)('uprobe and uretprobe (live kernel)
       'total 1036 pid N\n\n\n@[0, 100]: 1\n@[1, 100]: 2\n@[2, 100]: 3\n@[3, 100]: 4\n@r: 14\n',
     );
     expect(r.code).toBe(0);
+  });
+
+  it('-p PID: uprobes fire for that process only, and the run ends when it exits', async () => {
+    const start = () => spawn(bin, ['3', 'world', 'wait'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    const traced = start();
+    const other = start();
+    const exited = (c: ReturnType<typeof start>) => new Promise<void>((r) => c.on('exit', () => r()));
+    try {
+      const run = await startTsbpf(['-p', String(traced.pid), '-e', `uprobe:${bin}:add { @[pid] = count(); }`]);
+      // The other process calls add() while the probe is attached, and must not be counted.
+      other.stdin.end('go\n');
+      await exited(other);
+      traced.stdin.end('go\n');
+      const r = await run.done;
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe(`\n\n@[${traced.pid}]: 6\n`);
+    } finally {
+      traced.kill('SIGKILL');
+      other.kill('SIGKILL');
+    }
   });
 
   it('names probes canonically and makes cpid the pid of the command', () => {
