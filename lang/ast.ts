@@ -78,6 +78,7 @@ export type Expr =
   | ScratchVar
   | MapAccess
   | FieldAccess
+  | Index
   | Call
   | Unary
   | Binary
@@ -137,6 +138,16 @@ export interface FieldAccess {
   readonly object: Expr;
   readonly field: string;
   readonly arrow: boolean;
+  readonly span: Span;
+}
+
+/** `e[i]`: element `i` of an array (a tracepoint array field, a kernel struct array member) or
+ *  of what a pointer points to. Semantic analysis allows integer literal indices only, as
+ *  bpftrace 0.17 does. */
+export interface Index {
+  readonly kind: 'Index';
+  readonly object: Expr;
+  readonly index: Expr;
   readonly span: Span;
 }
 

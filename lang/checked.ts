@@ -1,7 +1,7 @@
 // The output of semantic analysis (lang/semantic/): the AST plus everything later stages need,
 // so that codegen never re-derives types or re-resolves probes. This is the contract between
 // lang/ and codegen/.
-import type { AttachPoint, Builtin, Call, Expr, FieldAccess, MapAccess, Probe, Program, ScratchVar } from './ast.ts';
+import type { AttachPoint, Builtin, Call, Expr, FieldAccess, Index, MapAccess, Probe, Program, ScratchVar } from './ast.ts';
 import type { Span } from './source.ts';
 import type { KernelValue, TracepointField, TracepointFormat } from './env.ts';
 import type { Type } from './types.ts';
@@ -156,6 +156,20 @@ export interface MemberInfo {
   readonly bitfield?: { readonly shift: number; readonly bits: number };
 }
 
+/**
+ * How `e[i]` resolved: which bytes element i is, read as the expression's integer type.
+ * - `context`: an element of a tracepoint array field, a load at `offset` in the program's context;
+ * - `pointer`: `offset` bytes past the address the pointer `e.object` holds; `space` is where
+ *   that memory is (`program`: where this program's plain pointers point, user memory for
+ *   syscall tracepoints and uprobes);
+ * - `member`: `offset` bytes into the kernel struct array member `e.object` (a FieldAccess with
+ *   a MemberInfo).
+ */
+export type IndexInfo =
+  | { readonly kind: 'context'; readonly offset: number; readonly size: 1 | 2 | 4 | 8 }
+  | { readonly kind: 'pointer'; readonly offset: number; readonly size: 1 | 2 | 4 | 8; readonly space: 'user' | 'kernel' | 'program' }
+  | { readonly kind: 'member'; readonly offset: number; readonly size: 1 | 2 | 4 | 8; readonly user?: boolean };
+
 export interface CheckedProgram {
   readonly program: Program;
   readonly probes: readonly CheckedProbe[];
@@ -168,6 +182,8 @@ export interface CheckedProgram {
   /** The resolved field of an `args.x` / `args->x` access in the program for `attach`
    *  (one probe may attach to several tracepoints whose layouts differ). */
   fieldOf(e: FieldAccess, attach: CheckedAttach): FieldInfo;
+  /** Where element `e[i]` is, for the program of `attach` (tracepoint layouts differ). */
+  indexOf?(e: Index, attach: CheckedAttach): IndexInfo;
   /** The resolution of a kernel struct member access, or undefined for `args.f` (see fieldOf). */
   memberOf?(e: FieldAccess): MemberInfo | undefined;
   /** The value of a bare identifier that names a kernel enumerator (`TCP_ESTABLISHED`), or

@@ -365,11 +365,20 @@ export class BpfParser extends EmbeddedActionsParser {
     ]),
   );
 
-  /** Field access (`.f`, `->f`) and postfix `++`/`--` (the latter on variables and maps only). */
+  /** Field access (`.f`, `->f`), indexing (`[i]`) and postfix `++`/`--` (the latter on
+   *  variables and maps only). */
   postfix = this.RULE('postfix', (): A.Expr => {
     let e = this.SUBRULE(this.primary);
     this.MANY(() => {
       this.OR([
+        {
+          ALT: () => {
+            this.CONSUME(T.LBracket);
+            const index = this.SUBRULE(this.expr);
+            const close = this.CONSUME(T.RBracket);
+            e = this.ACTION(() => ({ kind: 'Index', object: e, index, span: this.fromTo(e.span, close) }));
+          },
+        },
         {
           ALT: () => {
             const arrow = this.OR2([

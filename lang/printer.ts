@@ -90,6 +90,11 @@ export function printExpr(e: A.Expr): string {
       return e.keys.length ? `${e.name}[${e.keys.map(printExpr).join(', ')}]` : e.name;
     case 'FieldAccess':
       return `${atLeast(e.object, POSTFIX)}${e.arrow ? '->' : '.'}${e.field}`;
+    case 'Index': {
+      // `@m[0]` would read back as a map key: a bare map is parenthesized.
+      const object = e.object.kind === 'MapAccess' && e.object.keys.length === 0 ? `(${printExpr(e.object)})` : atLeast(e.object, POSTFIX);
+      return `${object}[${printExpr(e.index)}]`;
+    }
     case 'Call':
       return `${e.name}(${e.args.map(printExpr).join(', ')})`;
     case 'Unary': {

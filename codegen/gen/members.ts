@@ -26,11 +26,11 @@ function addressOf(g: Gen, e: FieldAccess): { base: Expr; offset: number } {
   return { base: inner.base, offset: inner.offset + info.offset };
 }
 
-/** r3 = the address of member `e`. Emits the base pointer's own reads first. */
-function addressIntoR3(g: Gen, e: FieldAccess): void {
+/** r3 = the address of member `e` (plus `extra` bytes). Emits the base pointer's own reads first. */
+export function addressIntoR3(g: Gen, e: FieldAccess, extra = 0): void {
   const a = addressOf(g, e);
   evalInt(g, a.base, Reg.R3);
-  if (a.offset !== 0) g.emit(alu('add', Reg.R3, imm(a.offset)));
+  if (a.offset + extra !== 0) g.emit(alu('add', Reg.R3, imm(a.offset + extra)));
 }
 
 /** dst = integer or pointer member `e`. */

@@ -7,6 +7,8 @@ export function childExprs(e: Expr): readonly Expr[] {
       return e.keys;
     case 'FieldAccess':
       return [e.object];
+    case 'Index':
+      return [e.object, e.index];
     case 'Call':
       return e.args;
     case 'Unary':

@@ -86,6 +86,7 @@ export function analyze(program: Program, env: KernelEnvironment, opts: AnalyzeO
     types: pass.types,
     fields: pass.fields,
     members: pass.members,
+    indexes: pass.indexes,
     constants: pass.constants,
     printfOf: pass.printfOf,
     mapOf: pass.mapOf,

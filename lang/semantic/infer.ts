@@ -2,18 +2,19 @@
 // variable and map types, and reports every error it finds. `analyze` repeats passes until the
 // slot types stop growing (a string assigned later may widen a map read earlier).
 import type {
-  AssignStmt, Binary, Block, Builtin, Call, Cast, Expr, FieldAccess, IfStmt, IncDec, MapAccess, Probe, ScratchVar, Stmt, Ternary, Unary,
+  AssignStmt, Binary, Block, Builtin, Call, Cast, Expr, FieldAccess, IfStmt, IncDec, Index, MapAccess, Probe, ScratchVar, Stmt, Ternary, Unary,
 } from '../ast.ts';
-import type { CheckedAttach, FieldInfo, MemberInfo, PrintfInfo } from '../checked.ts';
+import type { CheckedAttach, FieldInfo, IndexInfo, MemberInfo, PrintfInfo } from '../checked.ts';
 import type { KernelTypes } from '../env.ts';
 import { DiagnosticBag } from '../diagnostics.ts';
 import type { Span } from '../source.ts';
-import { intType, s64, stringType, typeName, typesEqual, u64, type IntType, type Type } from '../types.ts';
+import { intType, s64, stringType, typeName, typesEqual, u64, type IntBits, type IntType, type Type } from '../types.ts';
 import { builtinType, utf8Length, type ProbeContext } from './builtins.ts';
 import { AGGREGATIONS, checkAggregation, checkCall, type CallContext, type Use } from './calls.ts';
 import { fieldType } from './fields.ts';
 import { funcArgField } from './fentry.ts';
-import { castPointerType, NO_BTF, pointerTo, resolveMember, tracepointPointer, type RecordPlace } from './members.ts';
+import { indexedElement } from './index-access.ts';
+import { castPointerType, NO_BTF, pointerTo, resolveMember, tracepointPointer, type ArrayPlace, type RecordPlace } from './members.ts';
 import {
   errorType, isError, kindWord, mergeTypes, storageType, type Knowledge, type MapState, type Ty,
 } from './tables.ts';
@@ -30,6 +31,7 @@ export interface PassResult {
   readonly types: ReadonlyMap<Expr, Type>;
   readonly fields: ReadonlyMap<FieldAccess, ReadonlyMap<CheckedAttach, FieldInfo>>;
   readonly members: ReadonlyMap<FieldAccess, MemberInfo>;
+  readonly indexes: ReadonlyMap<Index, ReadonlyMap<CheckedAttach, IndexInfo>>;
   readonly constants: ReadonlyMap<Builtin, bigint>;
   readonly printfs: readonly PrintfInfo[];
   readonly printfOf: ReadonlyMap<Call, PrintfInfo>;
@@ -75,6 +77,7 @@ class Pass implements CallContext {
   private readonly types = new Map<Expr, Type>();
   private readonly fields = new Map<FieldAccess, Map<CheckedAttach, FieldInfo>>();
   private readonly members = new Map<FieldAccess, MemberInfo>();
+  private readonly indexes = new Map<Index, Map<CheckedAttach, IndexInfo>>();
   /** Identifiers that name kernel enumerators, with their values. */
   private readonly constants = new Map<Builtin, bigint>();
   /** `args.f` accesses whose fields the script takes (`args->rqtp->tv_sec`). */
@@ -123,6 +126,7 @@ class Pass implements CallContext {
       types: this.types,
       fields: this.fields,
       members: this.members,
+      indexes: this.indexes,
       constants: this.constants,
       printfs: this.printfs,
       printfOf: this.printfOf,
@@ -419,6 +423,8 @@ class Pass implements CallContext {
       }
       case 'FieldAccess':
         return this.field(e);
+      case 'Index':
+        return this.index(e);
       case 'Call':
         return checkCall(e, use, this);
       case 'Unary':
@@ -472,6 +478,10 @@ class Pass implements CallContext {
   private field(e: FieldAccess): Ty {
     if (e.object.kind !== 'Builtin' || e.object.name !== 'args') {
       const r = this.member(e);
+      if (r.kind === 'array') {
+        this.error(`Can not use a value of type '${r.cType}' here: take one of its elements, e.g. [0]`, e.span);
+        return errorType;
+      }
       if (r.kind !== 'record') return r;
       this.error(`Can not use a value of type '${r.cType}' here: take one of its fields`, e.span);
       return errorType;
@@ -540,20 +550,107 @@ class Pass implements CallContext {
     return result;
   }
 
-  /** A kernel struct member: `p->f` / `p.f` on a BTF-typed pointer, `r.f` on an embedded struct. */
-  private member(e: FieldAccess): Ty | RecordPlace {
+  /** `e[i]`: an element of a tracepoint array field, of a kernel struct array member, or of
+   *  what a pointer points to; literal indices only, as in bpftrace 0.17. */
+  private index(e: Index): Ty {
+    const it = this.expr(e.index, 'value');
+    const literal = e.index.kind === 'IntLit' ? e.index.value : undefined;
     const obj = e.object;
-    let base: Ty | RecordPlace;
+    // The array itself is not a value: resolve it as a place first.
+    let place: Ty | RecordPlace | ArrayPlace | undefined;
+    if (obj.kind === 'FieldAccess' && (obj.object.kind !== 'Builtin' || obj.object.name !== 'args')) {
+      place = this.member(obj);
+      if (place.kind !== 'record' && place.kind !== 'array' && place.kind !== 'error') this.types.set(obj, place);
+    } else if (obj.kind === 'FieldAccess' && this.ctx.attaches.some((a) => a.resolved.kind === 'tracepoint')) {
+      // A tracepoint array field (`args.args[0]`) is read in place; a pointer field is a value.
+      const arrays = this.tracepointArrays(obj);
+      if (arrays === 'error') return errorType;
+      if (arrays) return this.record(e, literal, arrays);
+    }
+    place ??= this.expr(obj, 'value');
+    if (isError(it) || place.kind === 'error') return errorType;
+    if (literal === undefined) {
+      this.error('The array index operator [] only accepts literal integer indices.', e.span);
+      return errorType;
+    }
+    const r = indexedElement(place, literal, this.kernelTypes, this.pointerCType(obj));
+    if (!r.ok) {
+      this.error(r.message, e.span);
+      return errorType;
+    }
+    const info = r.info;
+    return this.record(e, literal, this.ctx.attaches.map((a) => [a, info] as const), r.type);
+  }
+
+  /** The element of each attach's tracepoint array field `args.f`, undefined if `f` is no array
+   *  (then it is read as a value), 'error' after reporting one. */
+  private tracepointArrays(f: FieldAccess): (readonly [CheckedAttach, IndexInfo, IntType, number])[] | undefined | 'error' {
+    const out: [CheckedAttach, IndexInfo, IntType, number][] = [];
+    for (const a of this.ctx.attaches) {
+      if (a.resolved.kind !== 'tracepoint') continue;
+      const field = a.resolved.format.fields.find((x) => x.name === f.field);
+      const m = field && !field.isCharArray ? /\[(\d+)\]\s*$/.exec(field.cType) : null;
+      if (!field || !m) return undefined;
+      const count = Number(m[1]);
+      const size = count > 0 ? field.size / count : 0;
+      if (size !== 1 && size !== 2 && size !== 4 && size !== 8) {
+        this.error(`Field '${f.field}' has type '${field.cType}', whose elements tsbpf can not read`, f.span);
+        return 'error';
+      }
+      out.push([a, { kind: 'context', offset: field.offset, size }, intType((size * 8) as IntBits, field.signed), count]);
+    }
+    return out.length > 0 ? out : undefined;
+  }
+
+  /** Records the element for every attach (context elements: bounds-checked, offset by i). */
+  private record(e: Index, literal: bigint | undefined, per: readonly (readonly [CheckedAttach, IndexInfo, IntType?, number?])[], type?: IntType): Ty {
+    if (literal === undefined) {
+      this.error('The array index operator [] only accepts literal integer indices.', e.span);
+      return errorType;
+    }
+    const infos = new Map<CheckedAttach, IndexInfo>();
+    let result = type;
+    for (const [a, info, t, count] of per) {
+      if (count !== undefined && literal >= BigInt(count)) {
+        this.error(`the index ${literal} is out of bounds for array of size ${count}`, e.span);
+        return errorType;
+      }
+      if (t && result && !typesEqual(t, result)) {
+        this.error(`Field '${e.object.kind === 'FieldAccess' ? e.object.field : ''}' has different element types in the tracepoints of this probe`, e.span);
+        return errorType;
+      }
+      result ??= t;
+      infos.set(a, info.kind === 'context' ? { ...info, offset: info.offset + Number(literal) * info.size } : info);
+    }
+    if (!result) return errorType;
+    this.indexes.set(e, infos);
+    return result;
+  }
+
+  /** The declared C type of a tracepoint pointer field `args.f` (e.g. `const char *const * argv`). */
+  private pointerCType(e: Expr): string | undefined {
+    if (e.kind !== 'FieldAccess') return undefined;
+    for (const info of this.fields.get(e)?.values() ?? []) if (info.kind === 'tracepoint') return info.field.cType;
+    return undefined;
+  }
+
+  /** A kernel struct member: `p->f` / `p.f` on a BTF-typed pointer, `r.f` on an embedded struct. */
+  private member(e: FieldAccess): Ty | RecordPlace | ArrayPlace {
+    const obj = e.object;
+    let base: Ty | RecordPlace | ArrayPlace;
     if (obj.kind === 'FieldAccess' && (obj.object.kind !== 'Builtin' || obj.object.name !== 'args')) {
       base = this.member(obj);
-      if (base.kind !== 'record' && base.kind !== 'error') this.types.set(obj, base);
+      if (base.kind !== 'record' && base.kind !== 'array' && base.kind !== 'error') this.types.set(obj, base);
     } else {
       if (obj.kind === 'FieldAccess') this.followed.add(obj);
       base = this.expr(obj, 'value');
     }
     if (base.kind === 'error') return errorType;
     let r;
-    if (base.kind === 'record') {
+    if (base.kind === 'array') {
+      this.error(`Can not access field '${e.field}' on type '${base.cType}': take one of its elements first, e.g. [0]`, e.span);
+      return errorType;
+    } else if (base.kind === 'record') {
       r = resolveMember(this.kernelTypes()!, base.id, base.cType, e.field, 'record', base.user);
     } else if (base.kind === 'int' && base.pointee) {
       const types = this.kernelTypes();

@@ -13,8 +13,19 @@ export interface RecordPlace {
   readonly user?: boolean;
 }
 
+/** An array member other than char[N]: not a value, only something to index. */
+export interface ArrayPlace {
+  readonly kind: 'array';
+  readonly cType: string;
+  /** The element type: an integer or a BTF-typed pointer. */
+  readonly elem: IntType;
+  readonly elemSize: 1 | 2 | 4 | 8;
+  readonly count: number;
+  readonly user?: boolean;
+}
+
 export type MemberResult =
-  | { readonly ok: true; readonly value: Type | RecordPlace; readonly info: MemberInfo }
+  | { readonly ok: true; readonly value: Type | RecordPlace | ArrayPlace; readonly info: MemberInfo }
   | { readonly ok: false; readonly message: string; readonly notes?: readonly string[] };
 
 export const NO_BTF = 'kernel struct types need the kernel\'s BTF (/sys/kernel/btf/vmlinux), which this system does not have';
@@ -108,9 +119,26 @@ export function resolveMember(
       return { ok: true, value: { kind: 'record', id: s.id, cType: desc.cType, ...where }, info: { via, offset, size: s.size, record: true, ...where } };
     case 'array': {
       const elem = types.describe(s.elem).shape;
+      if (s.nelems === 0) return cannot();
       // char[N] (and u8[N]) read as strings, as bpftrace does.
-      if (elem.kind !== 'int' || elem.size !== 1 || s.nelems === 0) return cannot();
-      return { ok: true, value: stringType(s.nelems), info: { via, offset, size: s.nelems, record: false, ...where } };
+      if (elem.kind === 'int' && elem.size === 1) {
+        return { ok: true, value: stringType(s.nelems), info: { via, offset, size: s.nelems, record: false, ...where } };
+      }
+      // Other arrays can only be indexed: `in6_u.u6_addr32[3]`.
+      let elemType: IntType;
+      let elemSize: 1 | 2 | 4 | 8;
+      if (elem.kind === 'int' && (elem.size === 2 || elem.size === 4 || elem.size === 8)) {
+        [elemType, elemSize] = [intType((elem.size * 8) as IntBits, elem.signed), elem.size];
+      } else if (elem.kind === 'pointer') {
+        [elemType, elemSize] = [pointerTo(types, elem.target, user), 8];
+      } else {
+        return cannot();
+      }
+      return {
+        ok: true,
+        value: { kind: 'array', cType: desc.cType, elem: elemType, elemSize, count: s.nelems, ...where },
+        info: { via, offset, size: s.size, record: true, ...where },
+      };
     }
     default:
       return cannot();

@@ -1,6 +1,6 @@
 // The CheckedProgram handed to codegen: lookups keyed by AST node identity.
-import type { Builtin, Call, Expr, FieldAccess, MapAccess, Program, ScratchVar } from '../ast.ts';
-import type { CheckedAttach, CheckedProbe, CheckedProgram, FieldInfo, MapInfo, MemberInfo, PrintfInfo } from '../checked.ts';
+import type { Builtin, Call, Expr, FieldAccess, Index, MapAccess, Program, ScratchVar } from '../ast.ts';
+import type { CheckedAttach, CheckedProbe, CheckedProgram, FieldInfo, IndexInfo, MapInfo, MemberInfo, PrintfInfo } from '../checked.ts';
 import type { Type } from '../types.ts';
 
 export interface CheckedTables {
@@ -15,6 +15,7 @@ export interface CheckedTables {
   readonly mapOf: ReadonlyMap<MapAccess, string>;
   readonly members?: ReadonlyMap<FieldAccess, MemberInfo>;
   readonly constants?: ReadonlyMap<Builtin, bigint>;
+  readonly indexes?: ReadonlyMap<Index, ReadonlyMap<CheckedAttach, IndexInfo>>;
 }
 
 /** Asking about a node the analysis never saw is a bug in the caller, not a user error. */
@@ -38,6 +39,11 @@ export function makeCheckedProgram(t: CheckedTables): CheckedProgram {
       const f = t.fields.get(e)?.get(attach);
       if (!f) throw internal(`field for ${attach.probeName}`, e.span);
       return f;
+    },
+    indexOf(e: Index, attach: CheckedAttach): IndexInfo {
+      const i = t.indexes?.get(e)?.get(attach);
+      if (!i) throw internal(`index for ${attach.probeName}`, e.span);
+      return i;
     },
     memberOf(e: FieldAccess): MemberInfo | undefined {
       return t.members?.get(e);

@@ -312,6 +312,23 @@ describe('expressions', () => {
   });
 });
 
+describe('indexing', () => {
+  test('a tracepoint array element is one load from the context', () => {
+    const p = only(compile('tracepoint:raw_syscalls:sys_enter { @[args.args[2]] = count(); }'));
+    expect(p.insns.slice(0, 2)).toEqual([
+      { kind: 'alu', op: 'mov', width: 64, dst: Reg.R6, src: { reg: Reg.R1 } },
+      { kind: 'ldx', size: 8, dst: Reg.R0, src: Reg.R6, off: 32 },
+    ]);
+  });
+
+  test('a pointer element is one read of its size, from user memory on syscall tracepoints', () => {
+    const p = only(compile('tracepoint:syscalls:sys_enter_execve { @[args.argv[3]] = count(); }'));
+    expect(calls(p).slice(0, 1)).toEqual([Helper.probe_read_user]);
+    expect(p.insns).toContainEqual({ kind: 'alu', op: 'add', width: 64, dst: Reg.R3, src: { imm: 24 } });
+    expect(p.insns).toContainEqual({ kind: 'alu', op: 'mov', width: 64, dst: Reg.R2, src: { imm: 8 } });
+  });
+});
+
 describe('comm', () => {
   const text = 'tracepoint:syscalls:sys_enter_openat { @[comm] = count(); printf("%s\\n", comm); }';
   test('without kernel field relocations: bpf_get_current_comm', () => {

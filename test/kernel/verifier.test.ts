@@ -60,6 +60,10 @@ const CORPUS: readonly Case[] = [
   { script: 'BEGIN { printf("%d %d %d %d\\n", cpu, tid, nsecs, $#); }' },
   { script: 'interval:ms:100 { @ticks++; if (@ticks > 5) { exit(); } }' },
   { script: 'profile:hz:99 { @[cpu] = count(); }' },
+  // e[i]: context array elements, user pointers to pointers, struct array members, BTF pointers.
+  { script: 'tracepoint:raw_syscalls:sys_enter { @[args.args[0], args->args[5]] = count(); }' },
+  { script: 'tracepoint:syscalls:sys_enter_execve { printf("%s %s %d\\n", str(args->argv[0]), str(args.argv[1]), args.filename[0]); }' },
+  { script: 'BEGIN { @a = curtask->mm->saved_auxv[3]; @f = curtask->files->fdt->fd[2]->f_flags; $m = curtask->mm; @b = $m->saved_auxv[0] + 1; }' },
   { script: 'software:faults:100 { @[comm, kstack(3)] = count(); } hardware:cycles { @c = count(); }' },
   { script: 'BEGIN { @x[1] = 2; } END { print(@x); clear(@x); }' },
   { script: 'tracepoint:syscalls:sys_enter_execve { printf("%s\\n", str(args.filename, 32)); }' },

@@ -168,6 +168,15 @@ describe('parser: expressions', () => {
     expect(exprOf('@m[1].x')).toEqual(field(map('@m', int(1)), 'x'));
   });
 
+  it('parses indexing as a postfix operator, after a map\'s own keys', () => {
+    const idx = (object: unknown, index: unknown) => ({ kind: 'Index', object, index });
+    expect(exprOf('args->args[0]')).toEqual(idx(field(bi('args'), 'args', true), int(0)));
+    expect(exprOf('$p->a[1].b')).toEqual(field(idx(field(sv('p'), 'a', true), int(1)), 'b'));
+    expect(exprOf('@m[1][2]')).toEqual(idx(map('@m', int(1)), int(2)));
+    expect(exprOf('(@m)[2]')).toEqual(idx(map('@m'), int(2)));
+    expect(exprOf('-$a[1 + 2]')).toEqual(un('-', idx(sv('a'), bin('+', int(1), int(2)))));
+  });
+
   it('follows C precedence, low to high', () => {
     const ops = ['||', '&&', '|', '^', '&', '==', '<', '<<', '+', '*'] as const;
     // Built from the right: each operator binds tighter than the one before it.

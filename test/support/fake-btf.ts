@@ -20,6 +20,7 @@ export const FT = {
   sockCommon: 30, sock: 31, sockPtr: 32,
   openHow: 40, openHowPtr: 41,
   timespec: 50,
+  ids: 60, u64Ptr: 61, pidPtrs: 62,
 } as const;
 
 const TYPES = new Map<number, Desc>([
@@ -40,7 +41,13 @@ const TYPES = new Map<number, Desc>([
     m('sched_reset_on_fork', FT.u32, 1200, 1, 3),
     m('comm', FT.comm, 3000),
     m('stack', FT.voidPtr, 24),
+    m('ids', FT.ids, 3100),
+    m('counts', FT.u64Ptr, 3120),
+    m('parents', FT.pidPtrs, 3200),
   ])],
+  [FT.ids, { cType: 'unsigned int[4]', shape: { kind: 'array', elem: FT.u32, nelems: 4, size: 16 } }],
+  [FT.u64Ptr, { cType: 'u64 *', shape: { kind: 'pointer', target: FT.u64 } }],
+  [FT.pidPtrs, { cType: 'struct task_struct *[2]', shape: { kind: 'array', elem: FT.taskPtr, nelems: 2, size: 16 } }],
   [FT.taskPtr, { cType: 'struct task_struct *', shape: { kind: 'pointer', target: FT.task } }],
   [FT.anon, record('union', '', FT.anon, 8, [m('flags2', FT.u32, 0), m('flags3', FT.u64, 0)])],
   [FT.mm, record('struct', 'mm_struct', FT.mm, 1000, [m('map_count', FT.int, 8), m('mmap_base', FT.u64, 16)])],

@@ -1,0 +1,40 @@
+// e[i] on the live kernel, byte for byte as bpftrace 0.17 where it is installed: a tracepoint
+// array field, a tracepoint pointer-to-pointers field (execve's argv), a kernel struct array
+// member and a pointer to pointers from BTF.
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { kernelAvailable } from '../support/kernel.ts';
+import { hasCommand, tsbpf } from './cli.ts';
+
+const bpftrace = (args: readonly string[]): string => execFileSync('bpftrace', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+
+// kill(1, 0): raw_syscalls' args[0] and args[1].
+// bpftrace 0.17 knows only `args->`; `args.` is checked separately.
+const RAW = 'tracepoint:raw_syscalls:sys_enter /pid == cpid && args->id == 62/ { printf("%d %d %d\\n", args->id, args->args[0], args->args[1]); }';
+const ARGV = 'tracepoint:syscalls:sys_enter_execve /pid == cpid/ { printf("%s|%s|%s|%c\\n", str(args->argv[0]), str(args->argv[1]), str(args->argv[2]), args->filename[1]); }';
+// The first auxv entry is AT_SYSINFO_EHDR (33); fd 1, the pipe the test reads, is writable.
+const BTF = 'BEGIN { printf("%d %d\\n", curtask->mm->saved_auxv[0], (curtask->files->fdt->fd[1]->f_flags & 3) > 0); exit(); }';
+
+describe.skipIf(!kernelAvailable)('indexing (live kernel)', () => {
+  it('tracepoint array fields: raw_syscalls args[N]', () => {
+    expect(tsbpf(['-q', '-c', '/bin/kill -0 1', '-e', RAW]).stdout).toBe('62 1 0\n\n\n');
+  });
+
+  it('args.f[i] is args->f[i]', () => {
+    expect(tsbpf(['-q', '-c', '/bin/kill -0 1', '-e', RAW.replaceAll('args->', 'args.')]).stdout).toBe('62 1 0\n\n\n');
+  });
+
+  it('tracepoint pointer fields: execve argv[N] and a byte of filename', () => {
+    expect(tsbpf(['-q', '-c', '/bin/true a bcd', '-e', ARGV]).stdout).toBe('/bin/true|a|bcd|b\n\n\n');
+  });
+
+  it('kernel struct array members and pointers to pointers', () => {
+    expect(tsbpf(['-q', '-e', BTF]).stdout).toBe('33 1\n\n\n');
+  });
+
+  it.skipIf(!hasCommand('bpftrace'))('prints what the installed bpftrace prints', () => {
+    expect(tsbpf(['-q', '-c', '/bin/kill -0 1', '-e', RAW]).stdout).toBe(bpftrace(['-q', '-c', '/bin/kill -0 1', '-e', RAW]));
+    expect(tsbpf(['-q', '-c', '/bin/true a bcd', '-e', ARGV]).stdout).toBe(bpftrace(['-q', '-c', '/bin/true a bcd', '-e', ARGV]));
+    expect(tsbpf(['-q', '-e', BTF]).stdout).toBe(bpftrace(['-q', '-e', BTF]));
+  });
+});

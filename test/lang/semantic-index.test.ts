@@ -1,0 +1,93 @@
+// e[i]: tracepoint array fields, kernel struct array members and pointers, with literal
+// indices only and bpftrace 0.17's messages.
+import { describe, expect, it } from 'vitest';
+import type { Index } from '../../lang/ast.ts';
+import type { CheckedProgram } from '../../lang/checked.ts';
+import { CompileError } from '../../lang/diagnostics.ts';
+import type { KernelEnvironment } from '../../lang/env.ts';
+import { parse } from '../../lang/parser.ts';
+import { analyze } from '../../lang/semantic/index.ts';
+import { pointeeOf } from '../../lang/semantic/index-access.ts';
+import { SourceFile } from '../../lang/source.ts';
+import { typeName } from '../../lang/types.ts';
+import { FAKE_KERNEL_TYPES } from '../support/fake-btf.ts';
+import { FAKE_TRACEPOINTS, fakeEnv } from '../support/fake-env.ts';
+import { RAW_SYS_ENTER } from '../codegen/gen-compile.ts';
+
+function env(): KernelEnvironment {
+  return { ...fakeEnv({ tracepoints: [...FAKE_TRACEPOINTS, RAW_SYS_ENTER] }), kernelTypes: () => FAKE_KERNEL_TYPES };
+}
+
+function check(src: string): CheckedProgram {
+  return analyze(parse(new SourceFile('stdin', src)), env(), { positionals: [] }).checked;
+}
+
+/** For each `@name = e[i]`: the value's type and where the element is. */
+function elements(src: string): Record<string, [string, unknown]> {
+  const c = check(src);
+  const out: Record<string, [string, unknown]> = {};
+  for (const p of c.probes) {
+    for (const s of p.probe.body.stmts) {
+      if (s.kind !== 'AssignStmt' || s.target.kind !== 'MapAccess') continue;
+      const v = s.value.kind === 'Call' ? s.value.args[0]! : s.value;
+      out[s.target.name] = [typeName(c.typeOf(v)), v.kind === 'Index' ? c.indexOf!(v as Index, p.attaches[0]!) : undefined];
+    }
+  }
+  return out;
+}
+
+function errors(src: string): string[] {
+  try {
+    analyze(parse(new SourceFile('stdin', src)), env(), { positionals: [] });
+  } catch (e) {
+    if (!(e instanceof CompileError)) throw e;
+    return e.diagnostics.map((d) => `${d.span!.column}-${d.span!.endColumn}: ${d.message}`);
+  }
+  throw new Error('expected errors');
+}
+
+describe('indexing', () => {
+  it('reads tracepoint array fields in place: raw_syscalls args[N] is a u64 at 16 + 8N', () => {
+    expect(elements('tracepoint:raw_syscalls:sys_enter { @a = args->args[0]; @b = args.args[5]; }')).toEqual({
+      '@a': ['uint64', { kind: 'context', offset: 16, size: 8 }],
+      '@b': ['uint64', { kind: 'context', offset: 56, size: 8 }],
+    });
+  });
+
+  it('follows tracepoint pointer fields into the program\'s memory: argv[1] is a pointer, filename[0] a char', () => {
+    expect(elements('tracepoint:syscalls:sys_enter_execve { @a = args->argv[1]; @f = args.filename[2]; }')).toEqual({
+      '@a': ['uint64', { kind: 'pointer', offset: 8, size: 8, space: 'program' }],
+      '@f': ['int8', { kind: 'pointer', offset: 2, size: 1, space: 'program' }],
+    });
+  });
+
+  it('reads kernel struct array members and what BTF pointers point to', () => {
+    expect(elements('BEGIN { @i = curtask->ids[3]; @c = curtask->counts[2]; @p = curtask->parents[1]->pid; @q = curtask->parents[0]; }')).toEqual({
+      '@i': ['uint32', { kind: 'member', offset: 12, size: 4 }],
+      '@c': ['uint64', { kind: 'pointer', offset: 16, size: 8, space: 'kernel' }],
+      '@p': ['int32', undefined],
+      '@q': ['struct task_struct *', { kind: 'member', offset: 0, size: 8 }],
+    });
+  });
+
+  it('reports what bpftrace 0.17 reports', () => {
+    expect(errors('tracepoint:raw_syscalls:sys_enter { @ = args.args[6]; }')).toEqual(['41-53: the index 6 is out of bounds for array of size 6']);
+    expect(errors('tracepoint:raw_syscalls:sys_enter { $i = 1; @ = args.args[$i]; }')).toEqual(['49-62: The array index operator [] only accepts literal integer indices.']);
+    expect(errors('BEGIN { @ = curtask->ids[4]; }')).toEqual(['13-28: the index 4 is out of bounds for array of size 4']);
+    expect(errors('BEGIN { $x = 5; @ = $x[0]; }')).toEqual(['21-26: The array index operator [] can only be used on arrays and pointers, found int64.']);
+    expect(errors('BEGIN { @ = curtask->stack[0]; }')).toEqual(['13-30: The array index operator [] cannot be used on a pointer to an unsized type (void *).']);
+    expect(errors('BEGIN { @ = curtask->ids; }')).toEqual(["13-25: Can not use a value of type 'unsigned int[4]' here: take one of its elements, e.g. [0]"]);
+    expect(errors('BEGIN { @ = curtask->ids.x; }')).toEqual(["13-27: Can not access field 'x' on type 'unsigned int[4]': take one of its elements first, e.g. [0]"]);
+  });
+});
+
+describe('pointeeOf (tracepoint pointer field types)', () => {
+  it('reads the element type out of the C declaration', () => {
+    expect(pointeeOf('const char *const *')).toEqual({ type: { kind: 'int', bits: 64, signed: false }, size: 8 });
+    expect(pointeeOf('const char *')).toEqual({ type: { kind: 'int', bits: 8, signed: true }, size: 1 });
+    expect(pointeeOf('int *')).toEqual({ type: { kind: 'int', bits: 32, signed: true }, size: 4 });
+    expect(pointeeOf('unsigned long * vec')).toEqual({ type: { kind: 'int', bits: 64, signed: false }, size: 8 });
+    expect(pointeeOf('struct foo *')).toBeUndefined();
+    expect(pointeeOf('int')).toBeUndefined();
+  });
+});
