@@ -38,22 +38,43 @@ const EXPECTED =
   '[5000, 6000)           2 |@@@@@@@@@@@@@                                       |\n' +
   '\n@s: count 10, average 1030, total 10305\n\n';
 
+/** `p`, or a rejection naming the step that took longer than `ms` (a loaded CI machine is slow,
+ *  but a step that hangs should say which one it was). */
+function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no result after ${ms} ms`)), ms)));
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
 /** bpftrace running `script` until SIGINT; resolves once its probes are attached (BEGIN printed). */
 async function startBpftrace(script: string): Promise<{ stop(): Promise<string> }> {
   const child = spawn('bpftrace', ['-e', script], { stdio: ['ignore', 'pipe', 'ignore'] });
   let stdout = '';
   const closed = new Promise<void>((resolve) => child.on('close', () => resolve()));
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-      if (stdout.includes('attached\n')) resolve();
-    });
-    closed.then(() => reject(new Error(`bpftrace exited before attaching: ${stdout}`)));
-  });
+  try {
+    await within(
+      20_000,
+      'bpftrace printing its BEGIN line',
+      new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (d: Buffer) => {
+          stdout += d.toString();
+          if (stdout.includes('attached\n')) resolve();
+        });
+        closed.then(() => reject(new Error(`bpftrace exited before attaching: ${stdout}`)));
+      }),
+    );
+  } catch (e) {
+    child.kill('SIGKILL');
+    throw e;
+  }
   return {
     async stop() {
       child.kill('SIGINT');
-      await closed;
+      try {
+        await within(20_000, `bpftrace exiting on SIGINT (stdout so far: ${JSON.stringify(stdout)})`, closed);
+      } finally {
+        child.kill('SIGKILL');
+      }
       // Drop the `Attaching N probes...` line.
       return stdout.slice(stdout.indexOf('\n') + 1);
     },
@@ -86,10 +107,10 @@ describe.skipIf(!kernelAvailable)('hist, lhist and stats through the CLI (live k
   it.skipIf(!hasCommand('bpftrace'))('prints what the installed bpftrace prints for the same workload', async () => {
     const theirs = await startBpftrace(SCRIPT);
     const ours = await startTsbpf(['-e', SCRIPT]);
-    expect(await runWorkload('/bin/sh', WORKLOAD).done).toBe(0);
+    expect(await within(20_000, 'the dd workload', runWorkload('/bin/sh', WORKLOAD).done)).toBe(0);
     ours.child.kill('SIGINT');
-    const r = await ours.done;
+    const r = await within(20_000, 'tsbpf exiting on SIGINT', ours.done);
     expect(r.stdout).toBe(await theirs.stop());
     expect(r.stdout).toBe(EXPECTED);
-  });
+  }, 90_000);
 });
