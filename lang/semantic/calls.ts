@@ -19,6 +19,10 @@ export interface CallContext {
   warning(message: string, span: Span): void;
   /** Checks a map access (keys and all) without reading its value. */
   mapElement(m: MapAccess): Ty;
+  /** If `e` is a byte array (a tracepoint `__u8 f[N]` field or a kernel struct `u8 f[N]`
+   *  member), its size in bytes, typed as string[N]; if it is another field or member, its type
+   *  (already checked); undefined for anything else (not checked yet). */
+  byteArray(e: Expr): { readonly bytes: number } | { readonly type: Ty } | undefined;
   /** Checks `@m` given whole to clear()/print()/delete(@m, k): no key check. The map's value
    *  type if known. */
   mapHandle(m: MapAccess): Type | undefined;
@@ -139,15 +143,25 @@ function checkHasKey(c: Call, cx: CallContext): Ty {
 }
 
 /** ntop([af,] addr): an integer address is IPv4 unless `af` says otherwise (its low 4 bytes,
- *  as stored in memory, are the address). 16-byte arrays (IPv6) are not expressible yet. */
+ *  as stored in memory, are the address); a byte array field or member of 4 or 16 bytes
+ *  (`args->saddr_v6`, `...in6_u.u6_addr8`) is IPv4 or IPv6 by its size unless `af` says. */
 function checkNtop(c: Call, cx: CallContext): Ty {
   const n = c.args.length;
-  const ts = c.args.map((a) => cx.expr(a, 'value'));
-  if (n < 1 || n > 2) return fail(cx, `ntop() requires 1 or 2 arguments (${n} provided)`, c);
-  if (ts.some(isError)) return errorType;
-  const [af, addr] = n === 2 ? [ts[0] as Type, ts[1] as Type] : [undefined, ts[0] as Type];
-  if (af && af.kind !== 'int') return fail(cx, `ntop() expects an integer address family (${kindWord(af)} provided)`, c);
-  if (addr.kind !== 'int') return fail(cx, `ntop() expects an integer address (${kindWord(addr)} provided)`, c);
+  if (n < 1 || n > 2) {
+    for (const a of c.args) cx.expr(a, 'value');
+    return fail(cx, `ntop() requires 1 or 2 arguments (${n} provided)`, c);
+  }
+  const af = n === 2 ? cx.expr(c.args[0]!, 'value') : undefined;
+  const addrExpr = c.args[n - 1]!;
+  const array = cx.byteArray(addrExpr);
+  const addr = array && 'bytes' in array ? undefined : (array?.type ?? cx.expr(addrExpr, 'value'));
+  if ((af && isError(af)) || (addr && isError(addr))) return errorType;
+  if (af && af.kind !== 'int') return fail(cx, `ntop() expects an integer address family (${kindWord(af as Type)} provided)`, c);
+  if (array && 'bytes' in array) {
+    if (array.bytes !== 4 && array.bytes !== 16) return fail(cx, `ntop() expects an array of 4 or 16 bytes (${array.bytes} provided)`, c);
+    return { kind: 'inet' };
+  }
+  if (addr!.kind !== 'int') return fail(cx, `ntop() expects an integer address (${kindWord(addr as Type)} provided)`, c);
   return { kind: 'inet' };
 }
 

@@ -550,6 +550,35 @@ class Pass implements CallContext {
     return result;
   }
 
+  /** CallContext.byteArray: a byte array field or member is typed string[N] (what it occupies),
+   *  and only ntop() asks for one. */
+  byteArray(e: Expr): { readonly bytes: number } | { readonly type: Ty } | undefined {
+    if (e.kind !== 'FieldAccess') return undefined;
+    if (e.object.kind !== 'Builtin' || e.object.name !== 'args') {
+      const r = this.member(e);
+      if (r.kind === 'string' && this.members.get(e)?.record === false) {
+        this.types.set(e, r);
+        return { bytes: r.size };
+      }
+      return { type: r.kind === 'record' || r.kind === 'array' ? this.field(e) : r };
+    }
+    const infos = new Map<CheckedAttach, FieldInfo>();
+    let bytes: number | undefined;
+    for (const a of this.ctx.attaches) {
+      if (a.resolved.kind !== 'tracepoint') return undefined;
+      const f = a.resolved.format.fields.find((x) => x.name === e.field);
+      const m = f ? /^(?:unsigned char|__u8|u8|char)\s*\[(\d+)\]$/.exec(f.cType.trim()) : null;
+      if (!f || !m || (bytes !== undefined && bytes !== f.size)) return undefined;
+      bytes = f.size;
+      infos.set(a, { kind: 'tracepoint', field: f });
+    }
+    if (bytes === undefined) return undefined;
+    this.types.set(e.object, u64);
+    this.types.set(e, stringType(bytes));
+    this.fields.set(e, infos);
+    return { bytes };
+  }
+
   /** `e[i]`: an element of a tracepoint array field, of a kernel struct array member, or of
    *  what a pointer points to; literal indices only, as in bpftrace 0.17. */
   private index(e: Index): Ty {

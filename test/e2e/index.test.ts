@@ -38,3 +38,22 @@ describe.skipIf(!kernelAvailable)('indexing (live kernel)', () => {
     expect(tsbpf(['-q', '-e', BTF]).stdout).toBe(bpftrace(['-q', '-e', BTF]));
   });
 });
+
+// One IPv4 and one IPv6 connection over loopback, made by the -c command itself.
+const CONNECT = [
+  'import socket',
+  "s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(); c = socket.create_connection(s.getsockname()); c.close(); s.close()",
+  "s = socket.socket(socket.AF_INET6); s.bind(('::1', 0)); s.listen(); c = socket.create_connection(s.getsockname()[:2]); c.close(); s.close()",
+].join('\n');
+const SOCK = 'tracepoint:sock:inet_sock_set_state /pid == cpid/ { @[args->family, ntop(args->saddr), ntop(args->daddr_v6), ntop(args->family, args->saddr_v6)] = count(); }';
+
+describe.skipIf(!kernelAvailable || !hasCommand('python3'))('ntop() of byte array fields (live kernel)', () => {
+  it('formats 4-byte fields as IPv4, 16-byte fields as IPv6, and an explicit family as given', () => {
+    const r = tsbpf(['-q', '-c', `${process.env.PYTHON ?? '/usr/bin/python3'} -c "${CONNECT}"`, '-e', SOCK]);
+    expect(r.code).toBe(0);
+    const keys = [...r.stdout.matchAll(/^@\[(.*)\]: \d+$/gm)].map((m) => m[1]);
+    // With family 2, the first 4 bytes of the (IPv4-mapped) IPv6 field, as bpftrace does.
+    expect(keys).toContain('2, 127.0.0.1, ::ffff:127.0.0.1, 0.0.0.0');
+    expect(keys).toContain('10, 0.0.0.0, ::1, ::1');
+  });
+});

@@ -64,6 +64,8 @@ const CORPUS: readonly Case[] = [
   { script: 'tracepoint:raw_syscalls:sys_enter { @[args.args[0], args->args[5]] = count(); }' },
   { script: 'tracepoint:syscalls:sys_enter_execve { printf("%s %s %d\\n", str(args->argv[0]), str(args.argv[1]), args.filename[0]); }' },
   { script: 'BEGIN { @a = curtask->mm->saved_auxv[3]; @f = curtask->files->fdt->fd[2]->f_flags; $m = curtask->mm; @b = $m->saved_auxv[0] + 1; }' },
+  { script: 'tracepoint:sock:inet_sock_set_state { @[ntop(args->saddr), ntop(args->daddr_v6), ntop(args->family, args->saddr_v6)] = count(); printf("%s\\n", ntop(args->daddr)); }' },
+  { script: 'BEGIN { @a = ntop(curtask->comm); $s = (struct sock *)0; @b = ntop(10, $s->__sk_common.skc_v6_daddr.in6_u.u6_addr8); }' },
   { script: 'software:faults:100 { @[comm, kstack(3)] = count(); } hardware:cycles { @c = count(); }' },
   { script: 'BEGIN { @x[1] = 2; } END { print(@x); clear(@x); }' },
   { script: 'tracepoint:syscalls:sys_enter_execve { printf("%s\\n", str(args.filename, 32)); }' },

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Index } from '../../lang/ast.ts';
 import type { CheckedProgram } from '../../lang/checked.ts';
 import { CompileError } from '../../lang/diagnostics.ts';
-import type { KernelEnvironment } from '../../lang/env.ts';
+import type { KernelEnvironment, TracepointFormat } from '../../lang/env.ts';
 import { parse } from '../../lang/parser.ts';
 import { analyze } from '../../lang/semantic/index.ts';
 import { pointeeOf } from '../../lang/semantic/index-access.ts';
@@ -14,8 +14,21 @@ import { FAKE_KERNEL_TYPES } from '../support/fake-btf.ts';
 import { FAKE_TRACEPOINTS, fakeEnv } from '../support/fake-env.ts';
 import { RAW_SYS_ENTER } from '../codegen/gen-compile.ts';
 
+/** sock:inet_sock_set_state as this machine's tracefs describes it, plus a 6-byte array. */
+const SOCK_STATE: TracepointFormat = {
+  category: 'sock',
+  event: 'inet_sock_set_state',
+  id: 2287,
+  fields: [
+    { name: 'family', cType: '__u16', offset: 28, size: 2, signed: false, isCharArray: false },
+    { name: 'saddr', cType: '__u8[4]', offset: 32, size: 4, signed: false, isCharArray: false },
+    { name: 'saddr_v6', cType: '__u8[16]', offset: 40, size: 16, signed: false, isCharArray: false },
+    { name: 'mac', cType: '__u8[6]', offset: 72, size: 6, signed: false, isCharArray: false },
+  ],
+};
+
 function env(): KernelEnvironment {
-  return { ...fakeEnv({ tracepoints: [...FAKE_TRACEPOINTS, RAW_SYS_ENTER] }), kernelTypes: () => FAKE_KERNEL_TYPES };
+  return { ...fakeEnv({ tracepoints: [...FAKE_TRACEPOINTS, RAW_SYS_ENTER, SOCK_STATE] }), kernelTypes: () => FAKE_KERNEL_TYPES };
 }
 
 function check(src: string): CheckedProgram {
@@ -89,5 +102,21 @@ describe('pointeeOf (tracepoint pointer field types)', () => {
     expect(pointeeOf('unsigned long * vec')).toEqual({ type: { kind: 'int', bits: 64, signed: false }, size: 8 });
     expect(pointeeOf('struct foo *')).toBeUndefined();
     expect(pointeeOf('int')).toBeUndefined();
+  });
+});
+
+describe('ntop() of byte arrays', () => {
+  it('takes 4- and 16-byte tracepoint array fields and kernel char array members, typed as the bytes they are', () => {
+    const c = check('tracepoint:sock:inet_sock_set_state { @a = ntop(args->saddr); @b = ntop(args.family, args->saddr_v6); @c = ntop(curtask->comm); }');
+    const stmts = c.probes[0]!.probe.body.stmts;
+    const addrTypes = stmts.map((st) => (st.kind === 'AssignStmt' && st.value.kind === 'Call' ? typeName(c.typeOf(st.value.args[st.value.args.length - 1]!)) : ''));
+    expect(addrTypes).toEqual(['string[4]', 'string[16]', 'string[16]']);
+    expect(stmts.map((st) => (st.kind === 'AssignStmt' ? typeName(c.typeOf(st.value)) : ''))).toEqual(['inet', 'inet', 'inet']);
+  });
+
+  it('rejects other sizes, and still reads other fields as integers', () => {
+    expect(errors('tracepoint:sock:inet_sock_set_state { @a = ntop(args->mac); }')).toEqual(['44-59: ntop() expects an array of 4 or 16 bytes (6 provided)']);
+    expect(check('tracepoint:sock:inet_sock_set_state { @a = ntop(args->family); }').probes).toHaveLength(1);
+    expect(errors('BEGIN { @a = ntop(curtask->ids); }')).toEqual(["19-31: Can not use a value of type 'unsigned int[4]' here: take one of its elements, e.g. [0]"]);
   });
 });
