@@ -560,7 +560,9 @@ class Pass implements CallContext {
         this.types.set(e, r);
         return { bytes: r.size };
       }
-      return { type: r.kind === 'record' || r.kind === 'array' ? this.field(e) : r };
+      const t = r.kind === 'record' || r.kind === 'array' ? this.field(e) : r;
+      if (!isError(t)) this.types.set(e, t);
+      return { type: t };
     }
     const infos = new Map<CheckedAttach, FieldInfo>();
     let bytes: number | undefined;

@@ -117,6 +117,10 @@ describe('ntop() of byte arrays', () => {
   it('rejects other sizes, and still reads other fields as integers', () => {
     expect(errors('tracepoint:sock:inet_sock_set_state { @a = ntop(args->mac); }')).toEqual(['44-59: ntop() expects an array of 4 or 16 bytes (6 provided)']);
     expect(check('tracepoint:sock:inet_sock_set_state { @a = ntop(args->family); }').probes).toHaveLength(1);
+    // An integer member is an integer address, typed like any other expression.
+    const c = check('BEGIN { @a = ntop(curtask->pid); }');
+    const st = c.probes[0]!.probe.body.stmts[0]!;
+    expect(st.kind === 'AssignStmt' && st.value.kind === 'Call' ? typeName(c.typeOf(st.value.args[0]!)) : '').toBe('int32');
     expect(errors('BEGIN { @a = ntop(curtask->ids); }')).toEqual(["19-31: Can not use a value of type 'unsigned int[4]' here: take one of its elements, e.g. [0]"]);
   });
 });

@@ -3,6 +3,7 @@
 // PASS/FAIL line per check and exits non-zero if any failed.
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 const BIN = fileURLToPath(new URL('../../bin/tsbpf.cjs', import.meta.url));
@@ -107,6 +108,30 @@ console.log(`kernel ${spawnSync('uname', ['-r'], { encoding: 'utf8' }).stdout.tr
     r.code === 0 && /^@f\[node\]: [1-9]\d*$/m.test(r.stdout) && /^@k\[node\]: [1-9]\d*$/m.test(r.stdout) &&
       d.stdout.includes('task_struct.comm+8') && !d.stdout.includes('get_current_comm'),
     `${show(r)}\n-d: ${d.stdout}`,
+  );
+}
+
+// 2c. ntop() of a kernel struct's IPv6 address array and of its IPv4 integer, as the tcp*.bt
+//     tools read them, on connections to 127.0.0.1 and ::1 (the guest has lo)
+{
+  const script =
+    'kprobe:tcp_connect /pid == $1/ { $sk = (struct sock *)arg0; @v6[ntop($sk->__sk_common.skc_v6_daddr.in6_u.u6_addr8)] = count(); ' +
+    '@v4[ntop($sk->__sk_common.skc_daddr)] = count(); } interval:ms:1500 { exit(); }';
+  const r = await tsbpf(['-e', script, String(process.pid)], () => {
+    for (const host of ['127.0.0.1', '::1']) {
+      const srv = createServer((s) => s.end()).listen(0, host, () => {
+        const c = connect(srv.address().port, host, () => {
+          c.end();
+          srv.close();
+        });
+        c.on('error', () => srv.close());
+      });
+    }
+  });
+  check(
+    'ntop() of sock_common\'s skc_v6_daddr.in6_u.u6_addr8 and skc_daddr in a kprobe',
+    r.code === 0 && /^@v6\[::1\]: 1$/m.test(r.stdout) && /^@v4\[127\.0\.0\.1\]: 1$/m.test(r.stdout),
+    show(r),
   );
 }
 
