@@ -95,12 +95,22 @@ export function clearMapEntries(fd: number, spec: MapSpec, possibleCpus: number)
 export function decodeMapEntry(spec: MapSpec, key: Buffer, value: Buffer, possibleCpus: number, symbols?: ValueSymbols): MapEntry {
   const user = spec.user;
   if (!user) throw new Error(`map ${spec.name} is not a user map`);
-  const keys = user.keyLayout.map((f) => decodeScalar(key, f.offset, f.type, symbols));
+  const keys = user.keyLayout.map((f) => pointerKey(decodeScalar(key, f.offset, f.type, symbols), f.type));
   const copies = isPerCpu(spec) ? possibleCpus : 1;
   const stride = isPerCpu(spec) ? roundUp8(spec.valueSize) : spec.valueSize;
   const t = user.info.value;
-  const v: MapValue = t.kind === 'agg' ? foldAgg(t, value, copies, stride) : decodeScalar(value, 0, t, symbols);
+  const v: MapValue = t.kind === 'agg' ? foldAgg(t, value, copies, stride) : pointerValue(decodeScalar(value, 0, t, symbols), t);
   return { keys, value: v };
+}
+
+// bpftrace 0.17 prints a kernel pointer used as a map key in hex (`@[0xffff888100068c80]`) and
+// one stored as a map value as the int64 it is (`@: -131386930429952`).
+function pointerKey(s: Scalar, t: Type): Scalar {
+  return t.kind === 'int' && t.pointee && typeof s === 'bigint' ? `0x${s.toString(16)}` : s;
+}
+
+function pointerValue(s: Scalar, t: Type): Scalar {
+  return t.kind === 'int' && t.pointee && typeof s === 'bigint' ? BigInt.asIntN(64, s) : s;
 }
 
 function foldAgg(t: AggType, value: Buffer, copies: number, stride: number): MapValue {

@@ -1,9 +1,9 @@
 // Kernel struct pointers through BTF on a live workload: curtask's pid, its parent's pid and its
 // comm must be exactly the workload's.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { kernelAvailable } from '../support/kernel.ts';
-import { getppidChild, startTsbpf, tsbpf } from './cli.ts';
+import { getppidChild, hasCommand, startTsbpf, tsbpf } from './cli.ts';
 
 const GETPPIDS = 100;
 
@@ -53,5 +53,29 @@ describe.skipIf(!kernelAvailable)('kernel struct pointers (live kernel)', () => 
         'BEGIN { printf("%d\\n", curtask->nope); }\n' +
         '                       ~~~~~~~~~~~~~\n',
     });
+  });
+});
+
+describe.skipIf(!kernelAvailable)('kernel pointers in maps (live kernel)', () => {
+  // The task and mm addresses differ from run to run and tool to tool.
+  const SCRIPT = 'BEGIN { @a = curtask; @b[curtask->mm] = 1; @c[1] = (struct task_struct *)0; printf("%d\\n", @a->pid > 0); exit(); }';
+  const mask = (s: string) => s.replace(/0x[0-9a-f]{8,}/g, 'HEX').replace(/-\d{10,}/g, 'NEG');
+
+  it('prints pointer keys in hex and pointer values as int64, as bpftrace 0.17 does', () => {
+    expect(mask(tsbpf(['-q', '-e', SCRIPT]).stdout)).toBe('1\n\n\n@a: NEG\n@b[HEX]: 1\n@c[1]: 0\n');
+    expect(mask(tsbpf(['-q', '-f', 'json', '-e', SCRIPT]).stdout).split('\n')).toEqual([
+      '{"type": "printf", "data": "1\\n"}',
+      '',
+      '',
+      '{"type": "map", "data": {"@a": NEG}}',
+      '{"type": "map", "data": {"@b": {"HEX": 1}}}',
+      '{"type": "map", "data": {"@c": {"1": 0}}}',
+      '',
+    ]);
+  });
+
+  it.skipIf(!hasCommand('bpftrace'))('the same as the installed bpftrace', () => {
+    const theirs = execFileSync('bpftrace', ['-q', '-e', SCRIPT], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    expect(mask(tsbpf(['-q', '-e', SCRIPT]).stdout)).toBe(mask(theirs));
   });
 });
