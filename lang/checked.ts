@@ -188,7 +188,7 @@ export interface CheckedProgram {
   memberOf?(e: FieldAccess): MemberInfo | undefined;
   /** The value of a bare identifier that names a kernel enumerator (`TCP_ESTABLISHED`), or
    *  undefined for a real builtin. */
-  constantOf?(e: Builtin): bigint | undefined;
+  constantOf?(e: Builtin | Call): bigint | undefined;
   /** The printf a `printf(...)` call was assigned. */
   printfOf(e: Call): PrintfInfo;
   /** The map an access refers to. */

@@ -120,6 +120,9 @@ export interface KernelTypes {
   enumerator?(name: string): bigint | undefined;
 }
 
+/** A cgroup v2 directory's id (what bpf_get_current_cgroup_id returns for its tasks), or why not. */
+export type CgroupLookup = { readonly id: bigint } | { readonly error: string };
+
 export interface KernelEnvironment {
   /** The format of tracepoint CAT:EVENT, or undefined if the kernel has no such tracepoint. */
   tracepointFormat(category: string, event: string): TracepointFormat | undefined;
@@ -150,4 +153,6 @@ export interface KernelEnvironment {
   kernelFunction?(name: string): KernelFunction | undefined;
   /** The kernel's BTF types, or undefined without BTF. Optional: absent means no BTF. */
   kernelTypes?(): KernelTypes | undefined;
+  /** The id of the cgroup v2 directory `path`, for cgroupid(). Optional: absent means unknown. */
+  cgroupId?(path: string): CgroupLookup;
 }

@@ -1,8 +1,8 @@
 // The live kernel's answers to semantic analysis (lang/env.ts): tracepoints from tracefs,
 // kprobe support from sysfs/tracefs, symbols from /proc/kallsyms. Everything is read on first
 // use and cached for the life of the instance.
-import { readFileSync } from 'node:fs';
-import type { KernelEnvironment, KernelFunction, KernelTypes, TracepointFormat, UserBinaryLookup } from '../lang/env.ts';
+import { readFileSync, statfsSync, statSync } from 'node:fs';
+import type { CgroupLookup, KernelEnvironment, KernelFunction, KernelTypes, TracepointFormat, UserBinaryLookup } from '../lang/env.ts';
 import { Btf } from './btf.ts';
 import { canRunTracingPrograms, kernelFunctionFromBtf } from './fentry-support.ts';
 import { BtfKernelTypes } from './kernel-types.ts';
@@ -90,6 +90,10 @@ export class LiveKernelEnvironment implements KernelEnvironment {
     return this.types;
   }
 
+  cgroupId(path: string): CgroupLookup {
+    return cgroupIdOf(path);
+  }
+
   resolveUserBinary(target: string): UserBinaryLookup {
     let found = this.binaries.get(target);
     if (!found) {
@@ -114,4 +118,17 @@ function readFunctionSymbols(): Set<string> | null {
   const re = /^\S+ [tTwW] (\S+)/gm;
   for (let m = re.exec(text); m; m = re.exec(text)) names.add(m[1]!);
   return names;
+}
+
+const CGROUP2_SUPER_MAGIC = 0x63677270;
+
+/** A cgroup v2 directory's id is its kernfs node id, which is its inode number on 64-bit kernels
+ *  (what bpf_get_current_cgroup_id returns). Only cgroup v2 has such ids. */
+export function cgroupIdOf(path: string): CgroupLookup {
+  try {
+    if (statfsSync(path).type !== CGROUP2_SUPER_MAGIC) return { error: 'not a cgroup v2 directory (cgroup2 is often mounted at /sys/fs/cgroup or /sys/fs/cgroup/unified)' };
+    return { id: statSync(path, { bigint: true }).ino };
+  } catch (e) {
+    return { error: (e as Error).message.replace(/^\w+: /, '') };
+  }
 }

@@ -62,6 +62,18 @@ export function builtinInt(g: Gen, b: Builtin, dst: Reg): void {
     case 'cpu':
       g.emit(call(Helper.get_smp_processor_id));
       return afterCall(g, dst);
+    case 'cgroup':
+      g.emit(call(Helper.get_current_cgroup_id));
+      return afterCall(g, dst);
+    case 'rand':
+      g.emit(call(Helper.get_prandom_u32));
+      return afterCall(g, dst);
+    case 'jiffies':
+      g.emit(call(Helper.jiffies64));
+      return afterCall(g, dst);
+    case 'numaid':
+      g.emit(call(Helper.get_numa_node_id));
+      return afterCall(g, dst);
     case 'curtask':
       g.emit(call(Helper.get_current_task));
       return afterCall(g, dst);

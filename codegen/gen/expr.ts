@@ -49,6 +49,7 @@ export function constInt(g: Gen, e: Expr): bigint | undefined {
     case 'IntLit':
       return e.value;
     case 'Builtin':
+    case 'Call':
       return g.checked.constantOf?.(e);
     case 'PositionalParam':
       return g.typeOf(e).kind === 'int' ? convert(positionalInt(g, e.index), g.typeOf(e)) : undefined;
@@ -93,8 +94,9 @@ export function hasCall(g: Gen, e: Expr): boolean {
     case 'Index':
       return indexInfo(g, e).kind !== 'context';
     case 'MapAccess':
-    case 'Call':
       return true;
+    case 'Call':
+      return g.checked.constantOf?.(e) === undefined;
     case 'IncDec':
       return e.target.kind === 'MapAccess';
     case 'Unary':

@@ -29,12 +29,15 @@ const SIMPLE: ReadonlyMap<string, Type> = new Map<string, Type>([
   ['comm', stringType(16)],
   // Typed as `struct task_struct *` by infer.ts when the kernel has BTF.
   ['curtask', u64],
+  ['cgroup', u64],
+  ['rand', u32],
+  ['jiffies', u64],
+  ['numaid', u32],
 ]);
 
 /** bpftrace builtins tsbpf does not implement yet. */
 const UNSUPPORTED = new Set([
-  'cgroup', 'rand', 'ctx', 'username', 'usermode',
-  'numaid', 'jiffies', 'ncpus', 'probetype', 'sarg0', 'sarg1', 'sarg2', 'sarg3', 'sarg4', 'sarg5',
+  'ctx', 'username', 'usermode', 'ncpus', 'probetype', 'sarg0', 'sarg1', 'sarg2', 'sarg3', 'sarg4', 'sarg5',
   'arg6', 'arg7', 'arg8', 'arg9',
 ]);
 

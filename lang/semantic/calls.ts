@@ -2,9 +2,10 @@
 // its arguments and gives its result type; statement-only functions give `void`.
 import type { Builtin, Call, Expr, MapAccess } from '../ast.ts';
 import type { PrintfInfo } from '../checked.ts';
+import type { CgroupLookup } from '../env.ts';
 import type { Span } from '../source.ts';
 import {
-  DEFAULT_STACK_LIMIT, intType, MAX_STACK_LIMIT, stringType, typeName, voidType, type AggFn, type AggType, type LinearBounds, type StackMode, type Type,
+  DEFAULT_STACK_LIMIT, intType, MAX_STACK_LIMIT, stringType, typeName, u64, voidType, type AggFn, type AggType, type LinearBounds, type StackMode, type Type,
 } from '../types.ts';
 import { INTEGER_CONVERSIONS, parseFormat } from './format.ts';
 import { errorType, isError, kindWord, type Ty } from './tables.ts';
@@ -29,6 +30,10 @@ export interface CallContext {
   /** Checks that `keys` are the keys of map `m` (for delete(@m, k)); the map's value type if known. */
   mapKeys(m: MapAccess, keys: readonly Expr[], span: Span): Type | undefined;
   addPrintf(make: (id: number) => PrintfInfo): void;
+  /** cgroupid(): the id of a cgroup v2 directory. */
+  cgroupId(path: string): CgroupLookup;
+  /** Records the compile-time value of a call (cgroupid). */
+  constant(e: Call, value: bigint): void;
   positional(index: number): string | undefined;
 }
 
@@ -40,7 +45,7 @@ export const STR_SIZE = 64;
 /** bpftrace functions tsbpf does not implement yet. */
 const UNSUPPORTED = new Set([
   'tseries', 'kaddr', 'uaddr', 'pton',
-  'buf', 'cat', 'system', 'signal', 'override', 'reg', 'sizeof', 'offsetof', 'cgroupid', 'cgroup_path',
+  'buf', 'cat', 'system', 'signal', 'override', 'reg', 'sizeof', 'offsetof', 'cgroup_path',
   'macaddr', 'strncmp', 'strcontains', 'path', 'getopt', 'zero', 'len', 'strerror',
   'errorf', 'warnf', 'unwatch', 'kptr', 'uptr', 'skboutput', 'socket_cookie', 'strlen',
 ]);
@@ -110,6 +115,7 @@ export function checkCall(c: Call, use: Use, cx: CallContext): Ty {
   }
   if (c.name === 'has_key') return checkHasKey(c, cx);
   if (c.name === 'ntop') return checkNtop(c, cx);
+  if (c.name === 'cgroupid') return checkCgroupid(c, cx);
   if (c.name === 'strftime') return checkStrftime(c, cx);
   if (UNSUPPORTED.has(c.name)) {
     for (const a of c.args) cx.expr(a, 'value');
@@ -163,6 +169,21 @@ function checkNtop(c: Call, cx: CallContext): Ty {
   }
   if (addr!.kind !== 'int') return fail(cx, `ntop() expects an integer address (${kindWord(addr as Type)} provided)`, c);
   return { kind: 'inet' };
+}
+
+/** cgroupid(path): the id of a cgroup v2 directory, looked up when the script is compiled, as
+ *  bpftrace does (compare it with the `cgroup` builtin). */
+function checkCgroupid(c: Call, cx: CallContext): Ty {
+  const n = c.args.length;
+  const ts = c.args.map((a) => cx.expr(a, 'value'));
+  if (n !== 1) return fail(cx, `cgroupid() requires one argument (${n} provided)`, c);
+  const arg = c.args[0]!;
+  if (isError(ts[0]!)) return errorType;
+  if (arg.kind !== 'StrLit') return fail(cx, `cgroupid() expects a string literal (${kindWord(ts[0] as Type)} provided)`, c);
+  const r = cx.cgroupId(arg.value);
+  if ('error' in r) return fail(cx, `Failed to get \`cgroupid\` for path: "${arg.value}": ${r.error}`, c);
+  cx.constant(c, r.id);
+  return u64;
 }
 
 /** strftime(fmt, nsecs): a literal format and a nanoseconds-since-boot timestamp, formatted in

@@ -5,7 +5,7 @@ import type {
   AssignStmt, Binary, Block, Builtin, Call, Cast, Expr, FieldAccess, IfStmt, IncDec, Index, MapAccess, Probe, ScratchVar, Stmt, Ternary, Unary,
 } from '../ast.ts';
 import type { CheckedAttach, FieldInfo, IndexInfo, MemberInfo, PrintfInfo } from '../checked.ts';
-import type { KernelTypes } from '../env.ts';
+import type { CgroupLookup, KernelTypes } from '../env.ts';
 import { DiagnosticBag } from '../diagnostics.ts';
 import type { Span } from '../source.ts';
 import { intType, s64, stringType, typeName, typesEqual, u64, type IntBits, type IntType, type Type } from '../types.ts';
@@ -32,7 +32,7 @@ export interface PassResult {
   readonly fields: ReadonlyMap<FieldAccess, ReadonlyMap<CheckedAttach, FieldInfo>>;
   readonly members: ReadonlyMap<FieldAccess, MemberInfo>;
   readonly indexes: ReadonlyMap<Index, ReadonlyMap<CheckedAttach, IndexInfo>>;
-  readonly constants: ReadonlyMap<Builtin, bigint>;
+  readonly constants: ReadonlyMap<Builtin | Call, bigint>;
   readonly printfs: readonly PrintfInfo[];
   readonly printfOf: ReadonlyMap<Call, PrintfInfo>;
   readonly mapOf: ReadonlyMap<MapAccess, string>;
@@ -66,8 +66,9 @@ export function checkPass(
   prior: Knowledge,
   positionals: readonly string[],
   kernelTypes: () => KernelTypes | undefined = () => undefined,
+  cgroupLookup: (path: string) => CgroupLookup = () => ({ error: 'cgroups cannot be looked up here' }),
 ): PassResult {
-  const pass = new Pass(prior, positionals, kernelTypes);
+  const pass = new Pass(prior, positionals, kernelTypes, cgroupLookup);
   for (const p of probes) pass.probe(p);
   return pass.finish();
 }
@@ -79,7 +80,7 @@ class Pass implements CallContext {
   private readonly members = new Map<FieldAccess, MemberInfo>();
   private readonly indexes = new Map<Index, Map<CheckedAttach, IndexInfo>>();
   /** Identifiers that name kernel enumerators, with their values. */
-  private readonly constants = new Map<Builtin, bigint>();
+  private readonly constants = new Map<Builtin | Call, bigint>();
   /** `args.f` accesses whose fields the script takes (`args->rqtp->tv_sec`). */
   private readonly followed = new Set<FieldAccess>();
   private readonly printfs: PrintfInfo[] = [];
@@ -98,7 +99,16 @@ class Pass implements CallContext {
     private readonly prior: Knowledge,
     private readonly positionals: readonly string[],
     private readonly kernelTypes: () => KernelTypes | undefined,
+    private readonly cgroupLookup: (path: string) => CgroupLookup,
   ) {}
+
+  cgroupId(path: string): CgroupLookup {
+    return this.cgroupLookup(path);
+  }
+
+  constant(e: Call, value: bigint): void {
+    this.constants.set(e, value);
+  }
 
   probe(p: ProbeInput): void {
     this.vars = new Map();

@@ -14,7 +14,7 @@ export interface CheckedTables {
   readonly printfOf: ReadonlyMap<Call, PrintfInfo>;
   readonly mapOf: ReadonlyMap<MapAccess, string>;
   readonly members?: ReadonlyMap<FieldAccess, MemberInfo>;
-  readonly constants?: ReadonlyMap<Builtin, bigint>;
+  readonly constants?: ReadonlyMap<Builtin | Call, bigint>;
   readonly indexes?: ReadonlyMap<Index, ReadonlyMap<CheckedAttach, IndexInfo>>;
 }
 
@@ -48,7 +48,7 @@ export function makeCheckedProgram(t: CheckedTables): CheckedProgram {
     memberOf(e: FieldAccess): MemberInfo | undefined {
       return t.members?.get(e);
     },
-    constantOf(e: Builtin): bigint | undefined {
+    constantOf(e: Builtin | Call): bigint | undefined {
       return t.constants?.get(e);
     },
     printfOf(e: Call): PrintfInfo {

@@ -30,6 +30,9 @@ interface Case {
   readonly kprobes?: boolean;
 }
 
+/** Where cgroup v2 is mounted (cgroupid() needs a cgroup v2 directory). */
+const CGROUP2 = readFileSync('/proc/mounts', 'utf8').split('\n').find((l) => l.split(' ')[2] === 'cgroup2')?.split(' ')[1] ?? '/sys/fs/cgroup';
+
 const CORPUS: readonly Case[] = [
   { script: 'BEGIN { printf("hello\\n"); exit(); }' },
   // join() unrolls 16 element reads into a reserved 16 KiB record; in branches, with a separator,
@@ -66,6 +69,7 @@ const CORPUS: readonly Case[] = [
   { script: 'BEGIN { @a = curtask->mm->saved_auxv[3]; @f = curtask->files->fdt->fd[2]->f_flags; $m = curtask->mm; @b = $m->saved_auxv[0] + 1; }' },
   { script: 'tracepoint:sock:inet_sock_set_state { @[ntop(args->saddr), ntop(args->daddr_v6), ntop(args->family, args->saddr_v6)] = count(); printf("%s\\n", ntop(args->daddr)); }' },
   { script: 'BEGIN { @a = ntop(curtask->comm); $s = (struct sock *)0; @b = ntop(10, $s->__sk_common.skc_v6_daddr.in6_u.u6_addr8); }' },
+  { script: `tracepoint:syscalls:sys_enter_kill /cgroup != cgroupid("${CGROUP2}")/ { @[rand % 4, numaid, jiffies > 0] = count(); }` },
   { script: 'software:faults:100 { @[comm, kstack(3)] = count(); } hardware:cycles { @c = count(); }' },
   { script: 'BEGIN { @x[1] = 2; } END { print(@x); clear(@x); }' },
   { script: 'tracepoint:syscalls:sys_enter_execve { printf("%s\\n", str(args.filename, 32)); }' },

@@ -81,8 +81,8 @@ describe('kernel enum constants', () => {
   });
 
   it('a builtin that is not supported keeps its message even if an enum declared the name', () => {
-    const withRand: KernelTypes = { ...FAKE_KERNEL_TYPES, enumerator: () => 5n };
-    expect(errors('BEGIN { @ = rand; }', env(withRand))).toContain('ERROR: The rand builtin is not supported yet');
+    const withUsername: KernelTypes = { ...FAKE_KERNEL_TYPES, enumerator: () => 5n };
+    expect(errors('BEGIN { @ = username; }', env(withUsername))).toContain('ERROR: The username builtin is not supported yet');
   });
 
   it('reads BTF only when an unknown identifier appears', () => {

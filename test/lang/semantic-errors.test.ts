@@ -23,7 +23,7 @@ describe('identifiers and builtins', () => {
     expect(one('$a = foo;')).toEqual(["1:14-17: Unknown identifier: 'foo'"]);
     expect(one('foo();')).toEqual(['1:9-12: Unknown function: foo']);
     expect(one('$h = kaddr("x");')).toEqual(['1:14-24: kaddr() is not supported yet']);
-    expect(one('$k = cgroup;')).toEqual(['1:14-20: The cgroup builtin is not supported yet']);
+    expect(one('$k = username;')).toEqual(['1:14-22: The username builtin is not supported yet']);
   });
 
   it('allows args only in tracepoint probes, argN only in kprobes, retval only in kretprobes', () => {
@@ -217,6 +217,13 @@ describe('function calls', () => {
     expect(one('$x = printf("a");')).toEqual(['1:14-25: printf() should not be used in an assignment or as a map key']);
     expect(one('@m[exit()] = 1;')).toEqual(['1:12-18: exit() should not be used in an assignment or as a map key']);
     expect(one('@m = 1; $x = 1 + clear(@m);')).toEqual(['1:26-35: clear() returns no value and can only be used as a statement']);
+  });
+
+  it('checks cgroupid(): one string literal, looked up at compile time', () => {
+    expect(one('$x = cgroupid(1);')).toEqual(['1:14-25: cgroupid() expects a string literal (integer provided)']);
+    expect(one('$x = cgroupid();')).toEqual(['1:14-24: cgroupid() requires one argument (0 provided)']);
+    // The fake kernel cannot look cgroups up.
+    expect(one('$x = cgroupid("/sys/fs/cgroup");')).toEqual(['1:14-40: Failed to get `cgroupid` for path: "/sys/fs/cgroup": cgroups cannot be looked up here']);
   });
 
   it('checks exit, clear, print, delete and str arguments', () => {
