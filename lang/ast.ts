@@ -79,6 +79,7 @@ export type Expr =
   | MapAccess
   | FieldAccess
   | Index
+  | Deref
   | Call
   | Unary
   | Binary
@@ -148,6 +149,13 @@ export interface Index {
   readonly kind: 'Index';
   readonly object: Expr;
   readonly index: Expr;
+  readonly span: Span;
+}
+
+/** `*e`: what pointer `e` points to (an integer `e` is read as a u64 at that kernel address). */
+export interface Deref {
+  readonly kind: 'Deref';
+  readonly operand: Expr;
   readonly span: Span;
 }
 

@@ -1,7 +1,7 @@
 // The output of semantic analysis (lang/semantic/): the AST plus everything later stages need,
 // so that codegen never re-derives types or re-resolves probes. This is the contract between
 // lang/ and codegen/.
-import type { AttachPoint, Builtin, Call, Expr, FieldAccess, Index, MapAccess, Probe, Program, ScratchVar } from './ast.ts';
+import type { AttachPoint, Builtin, Call, Deref, Expr, FieldAccess, Index, MapAccess, Probe, Program, ScratchVar } from './ast.ts';
 import type { Span } from './source.ts';
 import type { KernelValue, TracepointField, TracepointFormat } from './env.ts';
 import type { Type } from './types.ts';
@@ -182,8 +182,9 @@ export interface CheckedProgram {
   /** The resolved field of an `args.x` / `args->x` access in the program for `attach`
    *  (one probe may attach to several tracepoints whose layouts differ). */
   fieldOf(e: FieldAccess, attach: CheckedAttach): FieldInfo;
-  /** Where element `e[i]` is, for the program of `attach` (tracepoint layouts differ). */
-  indexOf?(e: Index, attach: CheckedAttach): IndexInfo;
+  /** Where element `e[i]` (or `*e`, element 0) is, for the program of `attach` (tracepoint
+   *  layouts differ). */
+  indexOf?(e: Index | Deref, attach: CheckedAttach): IndexInfo;
   /** The resolution of a kernel struct member access, or undefined for `args.f` (see fieldOf). */
   memberOf?(e: FieldAccess): MemberInfo | undefined;
   /** The value of a bare identifier that names a kernel enumerator (`TCP_ESTABLISHED`), or

@@ -153,6 +153,9 @@ export interface KernelEnvironment {
   kernelFunction?(name: string): KernelFunction | undefined;
   /** The kernel's BTF types, or undefined without BTF. Optional: absent means no BTF. */
   kernelTypes?(): KernelTypes | undefined;
+  /** The address of kernel symbol `name` (any type: function or data), for kaddr(); undefined if
+   *  /proc/kallsyms has none. Optional: absent means unknown. */
+  kernelSymbolAddress?(name: string): bigint | undefined;
   /** The id of the cgroup v2 directory `path`, for cgroupid(). Optional: absent means unknown. */
   cgroupId?(path: string): CgroupLookup;
 }

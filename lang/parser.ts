@@ -306,6 +306,14 @@ export class BpfParser extends EmbeddedActionsParser {
         },
       },
       {
+        // `*p`: a prefix `*` can only be a dereference.
+        ALT: () => {
+          const t = this.CONSUME2(T.Star);
+          const operand = this.SUBRULE4(this.unary);
+          return this.ACTION(() => ({ kind: 'Deref' as const, operand, span: this.fromTo(t, operand.span) }));
+        },
+      },
+      {
         ALT: () => {
           const t = this.CONSUME(T.IncDecCat);
           const target = this.SUBRULE(this.assignable);

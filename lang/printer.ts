@@ -11,7 +11,9 @@ export function printProgram(p: A.Program): string {
 
 function printProbe(p: A.Probe): string {
   const head = p.attachPoints.map(printAttachPoint).join(',\n');
-  const pred = p.predicate ? ` /${printExpr(p.predicate)}/` : '';
+  // `/*p/` would open a comment: a predicate that starts with `*` gets a space.
+  const predText = p.predicate ? printExpr(p.predicate) : '';
+  const pred = p.predicate ? ` /${predText.startsWith('*') ? ' ' : ''}${predText}/` : '';
   return `${head}${pred} ${printBlock(p.body, '')}`;
 }
 
@@ -62,6 +64,7 @@ function precOf(e: A.Expr): number {
     case 'IncDec':
       return e.prefix ? UNARY : POSTFIX;
     case 'Cast':
+    case 'Deref':
       return UNARY;
     default:
       return POSTFIX;
@@ -113,6 +116,10 @@ export function printExpr(e: A.Expr): string {
       return `${atLeast(e.cond, TERNARY + 1)} ? ${printExpr(e.then)} : ${printExpr(e.else)}`;
     case 'Cast':
       return `(${e.typeName})${atLeast(e.operand, UNARY)}`;
+    case 'Deref':
+      // `**p` would lex as one token-pair anyway, but a nested prefix operator is parenthesized
+      // like Unary's so that `*-x` and `* *p` read back unambiguously.
+      return `*${precOf(e.operand) === UNARY ? `(${printExpr(e.operand)})` : atLeast(e.operand, UNARY)}`;
   }
 }
 

@@ -90,6 +90,10 @@ export class LiveKernelEnvironment implements KernelEnvironment {
     return this.types;
   }
 
+  kernelSymbolAddress(name: string): bigint | undefined {
+    return kallsymsAddress(name);
+  }
+
   cgroupId(path: string): CgroupLookup {
     return cgroupIdOf(path);
   }
@@ -118,6 +122,22 @@ function readFunctionSymbols(): Set<string> | null {
   const re = /^\S+ [tTwW] (\S+)/gm;
   for (let m = re.exec(text); m; m = re.exec(text)) names.add(m[1]!);
   return names;
+}
+
+/** The first address /proc/kallsyms gives `name` (0 addresses, as an unprivileged reader sees
+ *  them, count as unknown). */
+export function kallsymsAddress(name: string, text?: string): bigint | undefined {
+  let all = text;
+  if (all === undefined) {
+    try {
+      all = readFileSync('/proc/kallsyms', 'utf8');
+    } catch {
+      return undefined;
+    }
+  }
+  const m = new RegExp(`^([0-9a-f]+) \\S ${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?:\t|$)`, 'm').exec(all);
+  const addr = m ? BigInt(`0x${m[1]}`) : 0n;
+  return addr === 0n ? undefined : addr;
 }
 
 const CGROUP2_SUPER_MAGIC = 0x63677270;

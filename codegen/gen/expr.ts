@@ -15,7 +15,7 @@ import { CALLEE_SAVED, fail, immOf, type Gen } from './context.ts';
 import { ctxReadCalls } from './fentry.ts';
 import { hasKey, mapReadInt } from './maps-ops.ts';
 import { memberInfo, memberInt } from './members.ts';
-import { indexInfo, indexInt } from './index-access.ts';
+import { derefInt, indexInfo, indexInt } from './index-access.ts';
 import { stackId, storeUsym } from './stacks.ts';
 import { storeInet } from './inet.ts';
 import { strBranch } from './strings.ts';
@@ -93,6 +93,8 @@ export function hasCall(g: Gen, e: Expr): boolean {
       return memberInfo(g, e) !== undefined || g.typeOf(e).kind === 'string' || ctxReadCalls(g, e);
     case 'Index':
       return indexInfo(g, e).kind !== 'context';
+    case 'Deref':
+      return true;
     case 'MapAccess':
       return true;
     case 'Call':
@@ -132,6 +134,8 @@ function evalIntHeld(g: Gen, e: Expr, dst: Reg): void {
         return memberInfo(g, e) ? memberInt(g, e, dst) : fieldInt(g, e, dst);
       case 'Index':
         return indexInt(g, e, dst);
+      case 'Deref':
+        return derefInt(g, e, dst);
       case 'IncDec':
         return incDec(g, e, dst);
       case 'Unary':

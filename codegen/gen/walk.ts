@@ -13,6 +13,7 @@ export function childExprs(e: Expr): readonly Expr[] {
       return e.args;
     case 'Unary':
     case 'Cast':
+    case 'Deref':
       return [e.operand];
     case 'Binary':
       return [e.left, e.right];

@@ -16,7 +16,7 @@ export type Use = 'stmt' | 'assign' | 'value';
 /** What call checking needs from the expression checker. */
 export interface CallContext {
   expr(e: Expr, use: Use): Ty;
-  error(message: string, span: Span): void;
+  error(message: string, span: Span, notes?: readonly string[]): void;
   warning(message: string, span: Span): void;
   /** Checks a map access (keys and all) without reading its value. */
   mapElement(m: MapAccess): Ty;
@@ -32,7 +32,9 @@ export interface CallContext {
   addPrintf(make: (id: number) => PrintfInfo): void;
   /** cgroupid(): the id of a cgroup v2 directory. */
   cgroupId(path: string): CgroupLookup;
-  /** Records the compile-time value of a call (cgroupid). */
+  /** kaddr(): the address of a kernel symbol, if known. */
+  symbolAddress(name: string): bigint | undefined;
+  /** Records the compile-time value of a call (cgroupid, kaddr). */
   constant(e: Call, value: bigint): void;
   positional(index: number): string | undefined;
 }
@@ -44,7 +46,7 @@ export const STR_SIZE = 64;
 
 /** bpftrace functions tsbpf does not implement yet. */
 const UNSUPPORTED = new Set([
-  'tseries', 'kaddr', 'uaddr', 'pton',
+  'tseries', 'uaddr', 'pton',
   'buf', 'cat', 'system', 'signal', 'override', 'reg', 'sizeof', 'offsetof', 'cgroup_path',
   'macaddr', 'strncmp', 'strcontains', 'path', 'getopt', 'zero', 'len', 'strerror',
   'errorf', 'warnf', 'unwatch', 'kptr', 'uptr', 'skboutput', 'socket_cookie', 'strlen',
@@ -116,6 +118,7 @@ export function checkCall(c: Call, use: Use, cx: CallContext): Ty {
   if (c.name === 'has_key') return checkHasKey(c, cx);
   if (c.name === 'ntop') return checkNtop(c, cx);
   if (c.name === 'cgroupid') return checkCgroupid(c, cx);
+  if (c.name === 'kaddr') return checkKaddr(c, cx);
   if (c.name === 'strftime') return checkStrftime(c, cx);
   if (UNSUPPORTED.has(c.name)) {
     for (const a of c.args) cx.expr(a, 'value');
@@ -183,6 +186,24 @@ function checkCgroupid(c: Call, cx: CallContext): Ty {
   const r = cx.cgroupId(arg.value);
   if ('error' in r) return fail(cx, `Failed to get \`cgroupid\` for path: "${arg.value}": ${r.error}`, c);
   cx.constant(c, r.id);
+  return u64;
+}
+
+/** kaddr("symbol"): a kernel symbol's address from /proc/kallsyms, fixed when the script is
+ *  compiled (bpftrace 0.17). Data symbols are there only with CONFIG_KALLSYMS_ALL. */
+function checkKaddr(c: Call, cx: CallContext): Ty {
+  const n = c.args.length;
+  const ts = c.args.map((a) => cx.expr(a, 'value'));
+  if (n !== 1) return fail(cx, `kaddr() requires one argument (${n} provided)`, c);
+  const arg = c.args[0]!;
+  if (isError(ts[0]!)) return errorType;
+  if (arg.kind !== 'StrLit') return fail(cx, `kaddr() expects a string literal (${kindWord(ts[0] as Type)} provided)`, c);
+  const addr = cx.symbolAddress(arg.value);
+  if (addr === undefined) {
+    cx.error(`Failed to resolve kernel symbol: ${arg.value}`, c.span, ['HINT: /proc/kallsyms has no such symbol (data symbols are listed only with CONFIG_KALLSYMS_ALL)']);
+    return errorType;
+  }
+  cx.constant(c, addr);
   return u64;
 }
 

@@ -57,7 +57,10 @@ export function analyze(program: Program, env: KernelEnvironment, opts: AnalyzeO
   let knowledge: Knowledge = { vars: new Map(), maps: new Map() };
   let pass: PassResult;
   for (let i = 0; ; i++) {
-    pass = checkPass(inputs, knowledge, opts.positionals, kernelTypes, (path) => env.cgroupId?.(path) ?? { error: 'cgroups cannot be looked up here' });
+    pass = checkPass(inputs, knowledge, opts.positionals, kernelTypes, {
+      cgroupId: (path) => env.cgroupId?.(path) ?? { error: 'cgroups cannot be looked up here' },
+      symbolAddress: (name) => env.kernelSymbolAddress?.(name),
+    });
     if (sameKnowledge(pass.knowledge, knowledge) || i === MAX_PASSES) break;
     knowledge = pass.knowledge;
   }

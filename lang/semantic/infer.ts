@@ -2,7 +2,7 @@
 // variable and map types, and reports every error it finds. `analyze` repeats passes until the
 // slot types stop growing (a string assigned later may widen a map read earlier).
 import type {
-  AssignStmt, Binary, Block, Builtin, Call, Cast, Expr, FieldAccess, IfStmt, IncDec, Index, MapAccess, Probe, ScratchVar, Stmt, Ternary, Unary,
+  AssignStmt, Binary, Block, Builtin, Call, Cast, Deref, Expr, FieldAccess, IfStmt, IncDec, Index, MapAccess, Probe, ScratchVar, Stmt, Ternary, Unary,
 } from '../ast.ts';
 import type { CheckedAttach, FieldInfo, IndexInfo, MemberInfo, PrintfInfo } from '../checked.ts';
 import type { CgroupLookup, KernelTypes } from '../env.ts';
@@ -31,7 +31,7 @@ export interface PassResult {
   readonly types: ReadonlyMap<Expr, Type>;
   readonly fields: ReadonlyMap<FieldAccess, ReadonlyMap<CheckedAttach, FieldInfo>>;
   readonly members: ReadonlyMap<FieldAccess, MemberInfo>;
-  readonly indexes: ReadonlyMap<Index, ReadonlyMap<CheckedAttach, IndexInfo>>;
+  readonly indexes: ReadonlyMap<Index | Deref, ReadonlyMap<CheckedAttach, IndexInfo>>;
   readonly constants: ReadonlyMap<Builtin | Call, bigint>;
   readonly printfs: readonly PrintfInfo[];
   readonly printfOf: ReadonlyMap<Call, PrintfInfo>;
@@ -61,14 +61,25 @@ function firstChar(s: Span): Span {
   return { ...s, endLine: s.line, endColumn: s.column + 1, endOffset: s.offset + 1 };
 }
 
+/** Facts about the running system that calls fold into constants: cgroupid(), kaddr(). */
+export interface CompileTimeLookups {
+  cgroupId(path: string): CgroupLookup;
+  symbolAddress(name: string): bigint | undefined;
+}
+
+const NO_LOOKUPS: CompileTimeLookups = {
+  cgroupId: () => ({ error: 'cgroups cannot be looked up here' }),
+  symbolAddress: () => undefined,
+};
+
 export function checkPass(
   probes: readonly ProbeInput[],
   prior: Knowledge,
   positionals: readonly string[],
   kernelTypes: () => KernelTypes | undefined = () => undefined,
-  cgroupLookup: (path: string) => CgroupLookup = () => ({ error: 'cgroups cannot be looked up here' }),
+  lookups: CompileTimeLookups = NO_LOOKUPS,
 ): PassResult {
-  const pass = new Pass(prior, positionals, kernelTypes, cgroupLookup);
+  const pass = new Pass(prior, positionals, kernelTypes, lookups);
   for (const p of probes) pass.probe(p);
   return pass.finish();
 }
@@ -78,7 +89,7 @@ class Pass implements CallContext {
   private readonly types = new Map<Expr, Type>();
   private readonly fields = new Map<FieldAccess, Map<CheckedAttach, FieldInfo>>();
   private readonly members = new Map<FieldAccess, MemberInfo>();
-  private readonly indexes = new Map<Index, Map<CheckedAttach, IndexInfo>>();
+  private readonly indexes = new Map<Index | Deref, Map<CheckedAttach, IndexInfo>>();
   /** Identifiers that name kernel enumerators, with their values. */
   private readonly constants = new Map<Builtin | Call, bigint>();
   /** `args.f` accesses whose fields the script takes (`args->rqtp->tv_sec`). */
@@ -99,11 +110,15 @@ class Pass implements CallContext {
     private readonly prior: Knowledge,
     private readonly positionals: readonly string[],
     private readonly kernelTypes: () => KernelTypes | undefined,
-    private readonly cgroupLookup: (path: string) => CgroupLookup,
+    private readonly lookups: CompileTimeLookups,
   ) {}
 
   cgroupId(path: string): CgroupLookup {
-    return this.cgroupLookup(path);
+    return this.lookups.cgroupId(path);
+  }
+
+  symbolAddress(name: string): bigint | undefined {
+    return this.lookups.symbolAddress(name);
   }
 
   constant(e: Call, value: bigint): void {
@@ -146,8 +161,8 @@ class Pass implements CallContext {
     };
   }
 
-  error(message: string, span: Span): void {
-    this.bag.error(message, span);
+  error(message: string, span: Span, notes?: readonly string[]): void {
+    this.bag.error(message, span, notes);
   }
 
   warning(message: string, span: Span): void {
@@ -435,6 +450,8 @@ class Pass implements CallContext {
         return this.field(e);
       case 'Index':
         return this.index(e);
+      case 'Deref':
+        return this.deref(e);
       case 'Call':
         return checkCall(e, use, this);
       case 'Unary':
@@ -621,6 +638,35 @@ class Pass implements CallContext {
     }
     const info = r.info;
     return this.record(e, literal, this.ctx.attaches.map((a) => [a, info] as const), r.type);
+  }
+
+  /** `*e`: what a BTF-typed pointer points to, or the u64 at an integer kernel address
+   *  (`*kaddr("avenrun")`), as bpftrace 0.17 reads them. */
+  private deref(e: Deref): Ty {
+    const t = this.expr(e.operand, 'value');
+    if (isError(t)) return errorType;
+    if (t.kind !== 'int') {
+      this.error(`The * operator can not be used on expressions of type '${typeName(t)}'`, e.span);
+      return errorType;
+    }
+    let type: IntType = u64;
+    let info: IndexInfo = { kind: 'pointer', offset: 0, size: 8, space: 'program' };
+    if (t.pointee) {
+      const types = this.kernelTypes();
+      const shape = t.pointee.id === 0 ? undefined : types?.describe(t.pointee.id).shape;
+      if (shape?.kind === 'record') {
+        this.error(`Can not use a value of type '${t.pointee.cType}' here: take one of its fields with ->`, e.span);
+        return errorType;
+      }
+      const r = indexedElement(t, 0n, this.kernelTypes);
+      if (!r.ok) {
+        this.error(t.pointee.id === 0 ? 'Can not dereference a pointer to void' : r.message.replace('The array index operator []', 'The * operator'), e.span);
+        return errorType;
+      }
+      [type, info] = [r.type, r.info];
+    }
+    this.indexes.set(e, new Map(this.ctx.attaches.map((a) => [a, info] as const)));
+    return type;
   }
 
   /** The element of each attach's tracepoint array field `args.f`, undefined if `f` is no array

@@ -1,5 +1,5 @@
 // The CheckedProgram handed to codegen: lookups keyed by AST node identity.
-import type { Builtin, Call, Expr, FieldAccess, Index, MapAccess, Program, ScratchVar } from '../ast.ts';
+import type { Builtin, Call, Deref, Expr, FieldAccess, Index, MapAccess, Program, ScratchVar } from '../ast.ts';
 import type { CheckedAttach, CheckedProbe, CheckedProgram, FieldInfo, IndexInfo, MapInfo, MemberInfo, PrintfInfo } from '../checked.ts';
 import type { Type } from '../types.ts';
 
@@ -15,7 +15,7 @@ export interface CheckedTables {
   readonly mapOf: ReadonlyMap<MapAccess, string>;
   readonly members?: ReadonlyMap<FieldAccess, MemberInfo>;
   readonly constants?: ReadonlyMap<Builtin | Call, bigint>;
-  readonly indexes?: ReadonlyMap<Index, ReadonlyMap<CheckedAttach, IndexInfo>>;
+  readonly indexes?: ReadonlyMap<Index | Deref, ReadonlyMap<CheckedAttach, IndexInfo>>;
 }
 
 /** Asking about a node the analysis never saw is a bug in the caller, not a user error. */
@@ -40,7 +40,7 @@ export function makeCheckedProgram(t: CheckedTables): CheckedProgram {
       if (!f) throw internal(`field for ${attach.probeName}`, e.span);
       return f;
     },
-    indexOf(e: Index, attach: CheckedAttach): IndexInfo {
+    indexOf(e: Index | Deref, attach: CheckedAttach): IndexInfo {
       const i = t.indexes?.get(e)?.get(attach);
       if (!i) throw internal(`index for ${attach.probeName}`, e.span);
       return i;

@@ -57,3 +57,25 @@ describe.skipIf(!kernelAvailable || !hasCommand('python3'))('ntop() of byte arra
     expect(keys).toContain('10, 0.0.0.0, ::1, ::1');
   });
 });
+
+// kaddr() is resolved from /proc/kallsyms when the script is compiled; `*` reads the u64 there
+// (here the first instruction bytes of a function: this kernel lists no data symbols).
+const KADDR = 'BEGIN { $k = kaddr("get_avenrun"); printf("%d %d %x\\n", $k > 0, *$k, *($k + 8)); exit(); }';
+
+describe.skipIf(!kernelAvailable)('kaddr() and * (live kernel)', () => {
+  it('reads kernel memory at a symbol\'s address', () => {
+    const r = tsbpf(['-q', '-e', KADDR]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^1 \d+ [0-9a-f]+\n\n\n$/);
+  });
+
+  it('an unknown symbol is an error with a hint', () => {
+    const r = tsbpf(['-e', 'BEGIN { @ = *kaddr("no_such_symbol_tsbpf"); }']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('ERROR: Failed to resolve kernel symbol: no_such_symbol_tsbpf');
+  });
+
+  it.skipIf(!hasCommand('bpftrace'))('reads what the installed bpftrace reads', () => {
+    expect(tsbpf(['-q', '-e', KADDR]).stdout).toBe(bpftrace(['-q', '-e', KADDR]));
+  });
+});

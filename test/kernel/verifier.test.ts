@@ -70,6 +70,7 @@ const CORPUS: readonly Case[] = [
   { script: 'tracepoint:sock:inet_sock_set_state { @[ntop(args->saddr), ntop(args->daddr_v6), ntop(args->family, args->saddr_v6)] = count(); printf("%s\\n", ntop(args->daddr)); }' },
   { script: 'BEGIN { @a = ntop(curtask->comm); $s = (struct sock *)0; @b = ntop(10, $s->__sk_common.skc_v6_daddr.in6_u.u6_addr8); }' },
   { script: `tracepoint:syscalls:sys_enter_kill /cgroup != cgroupid("${CGROUP2}")/ { @[rand % 4, numaid, jiffies > 0] = count(); }` },
+  { script: 'BEGIN { $k = kaddr("get_avenrun"); @a = *$k + *($k + 8); @b = *curtask->files->fdt->fd; @c = (*curtask->files->fdt->fd)->f_flags; }' },
   { script: 'software:faults:100 { @[comm, kstack(3)] = count(); } hardware:cycles { @c = count(); }' },
   { script: 'BEGIN { @x[1] = 2; } END { print(@x); clear(@x); }' },
   { script: 'tracepoint:syscalls:sys_enter_execve { printf("%s\\n", str(args.filename, 32)); }' },

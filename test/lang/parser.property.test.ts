@@ -46,6 +46,7 @@ const { expr, mapAccess } = fc.letrec<{ expr: A.Expr; mapAccess: A.MapAccess }>(
         (r): A.FieldAccess => ({ kind: 'FieldAccess', ...r, span: S }),
       ),
       fc.record({ object: sub, index: sub }).map((r): A.Index => ({ kind: 'Index', ...r, span: S })),
+      sub.map((operand): A.Deref => ({ kind: 'Deref', operand, span: S })),
       fc.record({ name: ident, args: fc.array(sub, { maxLength: 3 }) }).map((r): A.Call => ({ kind: 'Call', ...r, span: S })),
       fc.record({ op: fc.constantFrom<A.UnaryOp>('!', '~', '-'), operand: sub }).map(
         (r): A.Unary => ({ kind: 'Unary', ...r, span: S }),

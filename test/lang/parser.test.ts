@@ -177,6 +177,15 @@ describe('parser: expressions', () => {
     expect(exprOf('-$a[1 + 2]')).toEqual(un('-', idx(sv('a'), bin('+', int(1), int(2)))));
   });
 
+  it('parses a prefix * as a dereference, binding like the other unary operators', () => {
+    const deref = (operand: unknown) => ({ kind: 'Deref', operand });
+    expect(exprOf('*$p')).toEqual(deref(sv('p')));
+    expect(exprOf('**$p')).toEqual(deref(deref(sv('p'))));
+    expect(exprOf('*($p + 8)')).toEqual(deref(bin('+', sv('p'), int(8))));
+    expect(exprOf('$a * *$b')).toEqual(bin('*', sv('a'), deref(sv('b'))));
+    expect(exprOf('*$t->mm')).toEqual(deref(field(sv('t'), 'mm', true)));
+  });
+
   it('follows C precedence, low to high', () => {
     const ops = ['||', '&&', '|', '^', '&', '==', '<', '<<', '+', '*'] as const;
     // Built from the right: each operator binds tighter than the one before it.

@@ -22,7 +22,7 @@ describe('identifiers and builtins', () => {
   it('rejects unknown identifiers and functions', () => {
     expect(one('$a = foo;')).toEqual(["1:14-17: Unknown identifier: 'foo'"]);
     expect(one('foo();')).toEqual(['1:9-12: Unknown function: foo']);
-    expect(one('$h = kaddr("x");')).toEqual(['1:14-24: kaddr() is not supported yet']);
+    expect(one('$h = uaddr("x");')).toEqual(['1:14-24: uaddr() is not supported yet']);
     expect(one('$k = username;')).toEqual(['1:14-22: The username builtin is not supported yet']);
   });
 

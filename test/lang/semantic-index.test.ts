@@ -94,6 +94,31 @@ describe('indexing', () => {
   });
 });
 
+describe('dereference', () => {
+  it('reads what a BTF pointer points to, and a u64 at an integer address', () => {
+    expect(elements('BEGIN { @a = *curtask->counts; @b = *curtask->real_parent->counts; @c = *(curtask->counts + 8); @d = *0x1000; }')).toEqual({
+      '@a': ['uint64', undefined],
+      '@b': ['uint64', undefined],
+      '@c': ['uint64', undefined],
+      '@d': ['uint64', undefined],
+    });
+    // A pointer to a struct is not a value: take its fields.
+    expect(errors('BEGIN { @ = *curtask->parents[0]; }')).toEqual(["13-33: Can not use a value of type 'struct task_struct' here: take one of its fields with ->"]);
+    const c = check('BEGIN { @a = *curtask->counts; @d = *0x1000; }');
+    const infos = c.probes[0]!.probe.body.stmts.map((st) => (st.kind === 'AssignStmt' && st.value.kind === 'Deref' ? c.indexOf!(st.value, c.probes[0]!.attaches[0]!) : undefined));
+    expect(infos).toEqual([
+      { kind: 'pointer', offset: 0, size: 8, space: 'kernel' },
+      { kind: 'pointer', offset: 0, size: 8, space: 'program' },
+    ]);
+  });
+
+  it('reports what cannot be dereferenced', () => {
+    expect(errors('BEGIN { @ = *curtask; }')).toEqual(["13-21: Can not use a value of type 'struct task_struct' here: take one of its fields with ->"]);
+    expect(errors('BEGIN { @ = *curtask->stack; }')).toEqual(['13-28: Can not dereference a pointer to void']);
+    expect(errors('BEGIN { @ = *comm; }')).toEqual(["13-18: The * operator can not be used on expressions of type 'string[16]'"]);
+  });
+});
+
 describe('pointeeOf (tracepoint pointer field types)', () => {
   it('reads the element type out of the C declaration', () => {
     expect(pointeeOf('const char *const *')).toEqual({ type: { kind: 'int', bits: 64, signed: false }, size: 8 });

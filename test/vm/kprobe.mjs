@@ -135,6 +135,15 @@ console.log(`kernel ${spawnSync('uname', ['-r'], { encoding: 'utf8' }).stdout.tr
   );
 }
 
+// 2d. kaddr() of a data symbol (this kernel lists them: CONFIG_KALLSYMS_ALL) and `*` reading it,
+//     as bpftrace's loads.bt does: avenrun[0] is the 1-minute load in 11-bit fixed point
+{
+  const r = spawnSync(BIN, ['-q', '-e', 'BEGIN { $a = kaddr("avenrun"); printf("%d %d\\n", $a > 0, (*$a >> 11) < 1000 && *($a + 16) >= 0); exit(); }'], {
+    encoding: 'utf8',
+  });
+  check('kaddr("avenrun") and * read the load average', r.status === 0 && r.stdout === '1 1\n\n\n', show({ ...r, code: r.status }));
+}
+
 // 3. the design card: sys_execve resolves to __x64_sys_execve, no tracepoint fallback here
 {
   const r = await tsbpf(['-e', 'kprobe:sys_execve < printf("Hello\\n") >'], (child) => {
