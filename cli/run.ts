@@ -127,7 +127,7 @@ async function execute(obj: BpfObject, opts: CliOptions, out: OutputWriter, sour
     const probes = obj.programs.length;
     if (!opts.quiet) sink.attachedProbes(probes);
     withSource(source, () => s.runBegin());
-    withSource(source, () => s.attachAll(target ? { pid: target.pid } : {}));
+    withSource(source, () => s.attachAll(target ? { pid: target.pid } : {}, (w) => writeErr(formatDiagnostics(w.diagnostics, source) + '\n')));
     if (process.env[NOTIFY_ENV] !== undefined) {
       out.write(`${NOTIFY_ENV}\n`);
       out.flush();

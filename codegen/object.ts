@@ -121,4 +121,7 @@ export interface BpfObject {
   readonly timeFormats?: readonly string[];
   /** Separators of join() calls, by id (EventKind.Join); absent when there are none. */
   readonly joinDelimiters?: readonly string[];
+  /** `config = { missing_probes = warn | ignore }`: a probe that fails to attach is skipped
+   *  (with a warning) instead of ending the run. Absent means error. */
+  readonly missingProbes?: 'warn' | 'ignore';
 }

@@ -7,7 +7,17 @@ import type { Span } from './source.ts';
 
 export interface Program {
   readonly kind: 'Program';
+  /** `config = { name = value; ... }` before the probes (bpftrace 0.21+), in order; may be empty. */
+  readonly config?: readonly ConfigSetting[];
   readonly probes: readonly Probe[];
+  readonly span: Span;
+}
+
+/** One `name = value` of a config block: an identifier, an integer or a string. */
+export interface ConfigSetting {
+  readonly kind: 'ConfigSetting';
+  readonly name: string;
+  readonly value: string | bigint;
   readonly span: Span;
 }
 

@@ -6,6 +6,16 @@ import type { Span } from './source.ts';
 import type { KernelValue, TracepointField, TracepointFormat } from './env.ts';
 import type { Type } from './types.ts';
 
+
+/** What to do with a probe this system does not have (`config = { missing_probes = ... }`):
+ *  fail (the default), warn and go on without it, or go on silently. */
+export type MissingProbes = 'error' | 'warn' | 'ignore';
+
+/** A script's `config = { ... }` settings that tsbpf acts on. */
+export interface ScriptConfig {
+  readonly missingProbes: MissingProbes;
+}
+
 /** Where a probe attaches, after aliases, wildcards and kernel fallbacks are resolved. */
 export type ResolvedAttach =
   | { readonly kind: 'begin' }
@@ -172,6 +182,8 @@ export type IndexInfo =
 
 export interface CheckedProgram {
   readonly program: Program;
+  /** The script's `config = { ... }` settings, defaults filled in. */
+  readonly config: ScriptConfig;
   readonly probes: readonly CheckedProbe[];
   readonly maps: ReadonlyMap<string, MapInfo>;
   readonly printfs: readonly PrintfInfo[];

@@ -17,6 +17,9 @@ export interface Diagnostic {
   readonly span?: Span;
   /** Optional extra lines (a hint on what to do, a verifier log excerpt). */
   readonly notes?: readonly string[];
+  /** A probe this system does not have (no such tracepoint, kernel function, symbol, or no
+   *  kprobes at all): `config = { missing_probes = warn | ignore }` turns these down. */
+  readonly missingProbe?: true;
 }
 
 /** Thrown by a stage that cannot continue; carries every diagnostic gathered so far. */
@@ -30,8 +33,8 @@ export class CompileError extends Error {
 /** Collects diagnostics for one stage. */
 export class DiagnosticBag {
   readonly items: Diagnostic[] = [];
-  error(message: string, span?: Span, notes?: readonly string[]): void {
-    this.items.push({ severity: 'error', message, ...(span ? { span } : {}), ...(notes ? { notes } : {}) });
+  error(message: string, span?: Span, notes?: readonly string[], missingProbe?: true): void {
+    this.items.push({ severity: 'error', message, ...(span ? { span } : {}), ...(notes ? { notes } : {}), ...(missingProbe ? { missingProbe } : {}) });
   }
   warning(message: string, span?: Span, notes?: readonly string[]): void {
     this.items.push({ severity: 'warning', message, ...(span ? { span } : {}), ...(notes ? { notes } : {}) });

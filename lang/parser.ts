@@ -73,10 +73,51 @@ export class BpfParser extends EmbeddedActionsParser {
   // ---- program structure ----------------------------------------------------------------------
   program = this.RULE('program', (): A.Program => {
     const probes: A.Probe[] = [];
+    let config: A.ConfigSetting[] | undefined;
+    this.OPTION({
+      // `config = {`: `config` lexes as an attach point at the top level.
+      GATE: () => this.LA(1).image === 'config' && this.LA(2).tokenType === T.Assign,
+      DEF: () => {
+        config = this.SUBRULE(this.configBlock);
+      },
+    });
     this.MANY(() => {
       probes.push(this.SUBRULE(this.probe));
     });
-    return this.ACTION(() => ({ kind: 'Program', probes, span: this.src.span(0, this.src.text.length) }));
+    return this.ACTION(() => ({ kind: 'Program', ...(config ? { config } : {}), probes, span: this.src.span(0, this.src.text.length) }));
+  });
+
+  /** `config = { name = value; ... }`: the last `;` may be left out. */
+  configBlock = this.RULE('configBlock', (): A.ConfigSetting[] => {
+    const settings: A.ConfigSetting[] = [];
+    this.CONSUME(T.AttachPointTok);
+    this.CONSUME(T.Assign);
+    this.CONSUME(T.LCurly);
+    this.MANY(() => {
+      const name = this.CONSUME(T.Ident);
+      this.CONSUME2(T.Assign);
+      const value = this.OR([
+        { ALT: () => this.CONSUME2(T.Ident) },
+        { ALT: () => this.CONSUME(T.IntLit) },
+        { ALT: () => this.CONSUME(T.StringLit) },
+      ]);
+      this.ACTION(() => {
+        let v: string | bigint = value.image;
+        if (value.tokenType === T.IntLit) {
+          const d = decodeInt(value.image);
+          if (!d.ok) this.diags.error(d.message, this.tokSpan(value));
+          v = d.ok ? d.value : 0n;
+        } else if (value.tokenType === T.StringLit) {
+          const d = decodeString(value.image);
+          if (!d.ok) this.diags.error(d.message, this.tokSpan(value));
+          v = d.ok ? d.value : '';
+        }
+        settings.push({ kind: 'ConfigSetting', name: name.image, value: v, span: this.fromTo(name, value) });
+      });
+      this.OPTION(() => this.CONSUME(T.Semi));
+    });
+    this.CONSUME(T.RCurly);
+    return settings;
   });
 
   probe = this.RULE('probe', (): A.Probe => {

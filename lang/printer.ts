@@ -6,7 +6,8 @@ import type * as A from './ast.ts';
 const INDENT = '  ';
 
 export function printProgram(p: A.Program): string {
-  return p.probes.map(printProbe).join('\n\n') + (p.probes.length ? '\n' : '');
+  const config = p.config ? `config = {\n${p.config.map((c) => `${INDENT}${c.name} = ${typeof c.value === 'bigint' ? c.value.toString() : /^[A-Za-z_]\w*$/.test(c.value) ? c.value : printString(c.value)};\n`).join('')}}\n${p.probes.length ? '\n' : ''}` : '';
+  return config + p.probes.map(printProbe).join('\n\n') + (p.probes.length ? '\n' : '');
 }
 
 function printProbe(p: A.Probe): string {

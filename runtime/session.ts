@@ -110,7 +110,7 @@ export class Session {
 
   /** Attaches every program except BEGIN/END; returns how many probes were attached. On a
    *  failure detaches all of them and throws a CompileError naming the probe. */
-  attachAll(opts: AttachOptions = {}): number {
+  attachAll(opts: AttachOptions = {}, warn: (e: CompileError) => void = () => {}): number {
     this.assertOpen();
     let n = 0;
     this.obj.programs.forEach((spec, i) => {
@@ -120,6 +120,11 @@ export class Session {
         this.attachments.push(attachProgram(this.progFds[i]!, spec.attach.resolved, opts));
         n++;
       } catch (e) {
+        // missing_probes = warn | ignore: go on without this probe.
+        if (this.obj.missingProbes !== undefined && e instanceof SyscallError) {
+          if (this.obj.missingProbes === 'warn') warn(attachError(spec, e, 'warning'));
+          return;
+        }
         this.detachAll();
         throw attachError(spec, e);
       }
@@ -316,7 +321,7 @@ function tracingTarget(spec: ProgramSpec): { expectedAttachType?: number; attach
   return { expectedAttachType: r.ret ? BPF_TRACE_FEXIT : BPF_TRACE_FENTRY, attachBtfId: r.btfId };
 }
 
-function attachError(spec: ProgramSpec, e: unknown): CompileError {
+function attachError(spec: ProgramSpec, e: unknown, severity: 'error' | 'warning' = 'error'): CompileError {
   const probe = spec.attach.probeName;
   const reason = e instanceof Error ? e.message : String(e);
   let hint = 'check that this kernel supports the probe (see `tsbpf -l`)';
@@ -327,7 +332,5 @@ function attachError(spec: ProgramSpec, e: unknown): CompileError {
     } else if (e.code === 'ENOENT' || e.code === 'EINVAL') hint = 'the kernel has no such probe point; check the name (e.g. with `tsbpf -l`)';
     else if (e.code === 'EBUSY') hint = 'another tracer holds this probe point; try again when it has exited';
   }
-  return new CompileError([
-    { severity: 'error', message: `cannot attach ${probe}: ${reason}`, span: spec.attach.attachPoint.span, notes: [hint] },
-  ]);
+  return new CompileError([{ severity, message: `cannot attach ${probe}: ${reason}`, span: spec.attach.attachPoint.span, notes: [hint] }]);
 }

@@ -58,5 +58,6 @@ export function generate(checked: CheckedProgram, opts: GenerateOptions = {}): B
     license: 'GPL', maps, programs, printfs,
     ...(timeFormats.length > 0 ? { timeFormats } : {}),
     ...(joins.length > 0 ? { joinDelimiters: joins } : {}),
+    ...(checked.config.missingProbes !== 'error' ? { missingProbes: checked.config.missingProbes } : {}),
   };
 }

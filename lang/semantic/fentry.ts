@@ -9,7 +9,7 @@ import { fieldType } from './fields.ts';
 
 export type FentryResolution =
   | { readonly ok: true; readonly resolved: ResolvedAttach; readonly probeName: string; readonly notice?: string }
-  | { readonly ok: false; readonly message: string; readonly notes?: readonly string[] };
+  | { readonly ok: false; readonly message: string; readonly notes?: readonly string[]; readonly missing?: true };
 
 export const NO_FENTRY = 'this kernel cannot run fentry/fexit programs (BPF_PROG_TYPE_TRACING)';
 
@@ -19,7 +19,12 @@ function syscallOf(fn: string): string | undefined {
 }
 
 export function resolveFentry(ap: AttachPoint, kind: 'fentry' | 'fexit', env: KernelEnvironment): FentryResolution {
-  const fail = (message: string, notes?: readonly string[]): FentryResolution => ({ ok: false, message, ...(notes ? { notes } : {}) });
+  const fail = (message: string, notes?: readonly string[], missing?: true): FentryResolution => ({
+    ok: false,
+    message,
+    ...(notes ? { notes } : {}),
+    ...(missing ? { missing } : {}),
+  });
   // `fentry:fn` or `fentry:vmlinux:fn` (newer bpftrace names the module).
   if (ap.parts.length < 1 || ap.parts.length > 2) return fail(`${kind} probe type requires 1 argument`);
   const fn = ap.parts[ap.parts.length - 1]!;
@@ -48,14 +53,14 @@ export function resolveFentry(ap: AttachPoint, kind: 'fentry' | 'fexit', env: Ke
     const alternative = env.hasKprobes
       ? `use ${kind === 'fentry' ? 'kprobe' : 'kretprobe'}:${fn} instead, or a tracepoint`
       : 'this kernel has no kprobes either; use a tracepoint instead (list them with: tsbpf -l \'tracepoint:*\')';
-    return fail(`${written}: ${NO_FENTRY}, so kernel functions cannot be probed this way`, [`HINT: ${alternative}`]);
+    return fail(`${written}: ${NO_FENTRY}, so kernel functions cannot be probed this way`, [`HINT: ${alternative}`], true);
   }
 
   let sig = env.kernelFunction?.(fn);
   const sys = syscallOf(fn);
   // Since 4.17 x86-64 syscalls are `__x64_sys_NAME`; scripts still say `sys_NAME`.
   if (!sig && sys !== undefined && fn === `sys_${sys}`) sig = env.kernelFunction?.(`__x64_sys_${sys}`);
-  if (!sig) return fail(`${written}: no kernel function named '${fn}' in the kernel's BTF (/sys/kernel/btf/vmlinux)`);
+  if (!sig) return fail(`${written}: no kernel function named '${fn}' in the kernel's BTF (/sys/kernel/btf/vmlinux)`, undefined, true);
   const params: FentryParam[] = [];
   let offset = 0;
   for (const p of sig.params) {

@@ -7,6 +7,7 @@ import type { KernelEnvironment, KernelTypes } from '../env.ts';
 import { s64 } from '../types.ts';
 import { checkPass, type PassResult, type ProbeInput } from './infer.ts';
 import { resolveAttachPoint, type ProbeKind } from './probes.ts';
+import { readConfig } from './config.ts';
 import { makeCheckedProgram } from './result.ts';
 import { sameKnowledge, type Knowledge } from './tables.ts';
 
@@ -30,17 +31,30 @@ export const MAX_ATTACHES = 1024;
 
 export function analyze(program: Program, env: KernelEnvironment, opts: AnalyzeOptions): AnalyzeResult {
   const attachBag = new DiagnosticBag();
+  const config = readConfig(program.config, attachBag);
   if (program.probes.length === 0) attachBag.error('No probes to attach');
-  const inputs: ProbeInput[] = program.probes.map((probe, index) => {
+  const resolveBag = new DiagnosticBag();
+  const resolved: ProbeInput[] = program.probes.map((probe, index) => {
     const kinds: (ProbeKind | undefined)[] = [];
     const attaches: CheckedAttach[] = [];
     for (const ap of probe.attachPoints) {
-      const r = resolveAttachPoint(ap, env, attachBag);
+      const r = resolveAttachPoint(ap, env, resolveBag);
       kinds.push(r.kind);
       attaches.push(...r.attaches);
     }
     return { probe, index, ctx: { kinds, attaches, ...(opts.hasChild ? { hasChild: true } : {}) } };
   });
+  // missing_probes = warn | ignore: a probe point this system lacks is dropped (with a warning),
+  // and a probe left with no attach point at all is not compiled.
+  for (const d of resolveBag.items) {
+    if (!d.missingProbe || config.missingProbes === 'error') attachBag.items.push(d);
+    else if (config.missingProbes === 'warn') attachBag.items.push({ ...d, severity: 'warning' });
+  }
+  const dropsMissing = config.missingProbes !== 'error';
+  const inputs = dropsMissing ? resolved.filter((p) => p.ctx.attaches.length > 0) : resolved;
+  if (dropsMissing && inputs.length === 0 && program.probes.length > 0 && !attachBag.hasErrors) {
+    attachBag.error('No probes to attach', undefined, [`every probe is missing on this system (missing_probes = ${config.missingProbes})`]);
+  }
   const total = inputs.reduce((n, p) => n + p.ctx.attaches.length, 0);
   if (total > MAX_ATTACHES) {
     attachBag.error(`Can't attach to ${total} probes because it exceeds the limit of ${MAX_ATTACHES} probes`, undefined, [
@@ -82,6 +96,7 @@ export function analyze(program: Program, env: KernelEnvironment, opts: AnalyzeO
   }));
   const checked = makeCheckedProgram({
     program,
+    config,
     probes,
     maps,
     printfs: pass.printfs,

@@ -69,8 +69,8 @@ export function resolveAttachPoint(ap: AttachPoint, env: KernelEnvironment, bag:
     bag.error(other ? `${other} probes are not supported yet` : `Invalid probe type: ${ap.provider}`, ap.span);
     return { attaches: [] };
   }
-  const fail = (message: string, notes?: readonly string[]): ResolvedAttachPoint => {
-    bag.error(message, ap.span, notes);
+  const fail = (message: string, notes?: readonly string[], missing?: true): ResolvedAttachPoint => {
+    bag.error(message, ap.span, notes, missing);
     return { kind, attaches: [] };
   };
   const one = (resolved: ResolvedAttach, probeName: string, notice?: string): ResolvedAttachPoint => ({
@@ -97,7 +97,7 @@ export function resolveAttachPoint(ap: AttachPoint, env: KernelEnvironment, bag:
     case 'fentry':
     case 'fexit': {
       const r = resolveFentry(ap, kind, env);
-      return r.ok ? one(r.resolved, r.probeName, r.notice) : fail(r.message, r.notes);
+      return r.ok ? one(r.resolved, r.probeName, r.notice) : fail(r.message, r.notes, r.missing);
     }
     case 'interval': {
       const period = parsePeriod(parts, 'interval', fail);
@@ -121,7 +121,8 @@ export function resolveAttachPoint(ap: AttachPoint, env: KernelEnvironment, bag:
   }
 }
 
-type Fail = (message: string, notes?: readonly string[]) => ResolvedAttachPoint;
+/** `missing`: the probe point does not exist on this system (see Diagnostic.missingProbe). */
+type Fail = (message: string, notes?: readonly string[], missing?: true) => ResolvedAttachPoint;
 type One = (resolved: ResolvedAttach, probeName: string, notice?: string) => ResolvedAttachPoint;
 
 /** `software:EVENT[:COUNT]`, `hardware:EVENT[:COUNT]`, with bpftrace 0.17's messages. */
@@ -179,9 +180,11 @@ function resolveTracepoint(ap: AttachPoint, env: KernelEnvironment, fail: Fail):
   if (ap.parts.length !== 2) return fail('tracepoint probe type requires 2 arguments');
   const [category, event] = [ap.parts[0]!, ap.parts[1]!];
   const notFound = (): ResolvedAttachPoint =>
-    fail(`tracepoint not found: ${category}:${event}`, [
-      `HINT: tracepoints are listed under /sys/kernel/tracing/events/; try: tsbpf -l 'tracepoint:${category}:*'`,
-    ]);
+    fail(
+      `tracepoint not found: ${category}:${event}`,
+      [`HINT: tracepoints are listed under /sys/kernel/tracing/events/; try: tsbpf -l 'tracepoint:${category}:*'`],
+      true,
+    );
   const names = hasGlob(category) || hasGlob(event) ? env.listTracepoints(category, event) : [{ category, event }];
   const attaches: CheckedAttach[] = [];
   for (const n of names) {
@@ -223,11 +226,11 @@ function resolveKprobe(
   const probeName = `${kind}:${ap.parts.join(':')}`;
   const written = `${kind}:${target}`;
   if (hasGlob(fn)) {
-    if (!env.hasKprobes) return fail(`${written}: ${NO_KPROBES}, so kernel functions cannot be probed; use a tracepoint instead (wildcards work there too, e.g. tracepoint:syscalls:sys_enter_*)`);
+    if (!env.hasKprobes) return fail(`${written}: ${NO_KPROBES}, so kernel functions cannot be probed; use a tracepoint instead (wildcards work there too, e.g. tracepoint:syscalls:sys_enter_*)`, undefined, true);
     if (plus >= 0) return fail(`${written}: an offset cannot be combined with a wildcard`);
     const names = env.listKernelFunctions?.(fn) ?? [];
     if (names.length === 0) {
-      return fail(`${written}: no kernel function matches '${fn}'`, ['HINT: kprobe-able functions are listed in /sys/kernel/tracing/available_filter_functions']);
+      return fail(`${written}: no kernel function matches '${fn}'`, ['HINT: kprobe-able functions are listed in /sys/kernel/tracing/available_filter_functions'], true);
     }
     const prefix = ap.parts.length === 2 ? `${ap.parts[0]}:` : '';
     return {
@@ -248,7 +251,7 @@ function resolveKprobe(
       if (sys !== undefined && fn === `sys_${sys}` && env.kernelSymbolExists(`__x64_sys_${sys}`)) {
         symbol = `__x64_sys_${sys}`;
       } else {
-        return fail(`${written}: no kernel function named '${fn}' (not in /proc/kallsyms)`);
+        return fail(`${written}: no kernel function named '${fn}' (not in /proc/kallsyms)`, undefined, true);
       }
     }
     return one({ kind: 'kprobe', fn: symbol, offset, ret: kind === 'kretprobe' }, probeName);
@@ -268,6 +271,8 @@ function resolveKprobe(
   }
   return fail(
     `${written}: ${NO_KPROBES}, so kernel functions cannot be probed; use a tracepoint instead (list them under /sys/kernel/tracing/events)`,
+    undefined,
+    true,
   );
 }
 
@@ -279,7 +284,7 @@ function resolveUprobe(ap: AttachPoint, kind: 'uprobe' | 'uretprobe', env: Kerne
   if (spec === '') return fail(`${kind}: missing the function to probe in ${kind}:${target}`);
   if (!env.resolveUserBinary) return fail(`${kind} probes cannot be resolved here: this environment cannot read user-space binaries`);
   const bin = env.resolveUserBinary(target);
-  if (bin.kind === 'error') return fail(bin.message, bin.hint ? [`HINT: ${bin.hint}`] : undefined);
+  if (bin.kind === 'error') return fail(bin.message, bin.hint ? [`HINT: ${bin.hint}`] : undefined, true);
   const ret = kind === 'uretprobe';
   const attach = (fn: string, offset: number): CheckedAttach => ({
     attachPoint: ap,
@@ -307,7 +312,7 @@ function resolveUprobe(ap: AttachPoint, kind: 'uprobe' | 'uretprobe', env: Kerne
       const offset = bin.fileOffset(f.address);
       if (offset !== undefined) attaches.push(attach(f.name, offset));
     }
-    if (attaches.length === 0) return fail(`No functions in ${bin.path} match ${fn}`);
+    if (attaches.length === 0) return fail(`No functions in ${bin.path} match ${fn}`, undefined, true);
     return { kind, attaches };
   }
 
@@ -325,7 +330,7 @@ function resolveUprobe(ap: AttachPoint, kind: 'uprobe' | 'uretprobe', env: Kerne
       near.length > 0
         ? `HINT: functions with similar names: ${near.join(', ')}`
         : `HINT: list the functions of the binary with: tsbpf -l '${kind}:${bin.path}:*'`,
-    ]);
+    ], true);
   }
   if (f.ifunc) {
     const impls = bin.functions.filter((x) => !x.ifunc && x.name.startsWith(`__${fn}_`)).map((x) => x.name).sort().slice(0, 5);

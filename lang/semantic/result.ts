@@ -1,10 +1,12 @@
 // The CheckedProgram handed to codegen: lookups keyed by AST node identity.
 import type { Builtin, Call, Deref, Expr, FieldAccess, Index, MapAccess, Program, ScratchVar } from '../ast.ts';
-import type { CheckedAttach, CheckedProbe, CheckedProgram, FieldInfo, IndexInfo, MapInfo, MemberInfo, PrintfInfo } from '../checked.ts';
+import type { CheckedAttach, CheckedProbe, CheckedProgram, FieldInfo, IndexInfo, MapInfo, MemberInfo, PrintfInfo, ScriptConfig } from '../checked.ts';
 import type { Type } from '../types.ts';
+
 
 export interface CheckedTables {
   readonly program: Program;
+  readonly config: ScriptConfig;
   readonly probes: readonly CheckedProbe[];
   readonly maps: ReadonlyMap<string, MapInfo>;
   readonly printfs: readonly PrintfInfo[];
@@ -26,6 +28,7 @@ function internal(what: string, span: { line: number; column: number }): Error {
 export function makeCheckedProgram(t: CheckedTables): CheckedProgram {
   return {
     program: t.program,
+    config: t.config,
     probes: t.probes,
     maps: t.maps,
     printfs: t.printfs,

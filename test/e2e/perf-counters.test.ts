@@ -32,3 +32,30 @@ describe.skipIf(!kernelAvailable)('software and hardware probes (live kernel)', 
     }
   });
 });
+
+describe.skipIf(!kernelAvailable)('config = { missing_probes } (live kernel)', () => {
+  const script = (mode: string) =>
+    `config = { missing_probes = ${mode} }\n` +
+    'tracepoint:syscalls:sys_enter_no_such_call, software:cpu-clock:1000000 { @ = count(); }\n' +
+    'hardware:cpu-cycles:1000000 { @hw = count(); }\n' +
+    'interval:ms:200 { exit(); }';
+
+  it('warn: a missing tracepoint is a warning at compile time, a counter that cannot attach one at run time', () => {
+    const r = tsbpf(['-e', script('warn')]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('WARNING: tracepoint not found: syscalls:sys_enter_no_such_call');
+    expect(r.stdout).toMatch(/^\n\n@: [1-9]\d*\n/);
+    // Where the CPU has no cycle counter (this VM), the hardware probe is skipped with a warning.
+    if (!/@hw: \d+/.test(r.stdout)) expect(r.stderr).toContain('WARNING: cannot attach hardware:cpu-cycles:1000000');
+  });
+
+  it('ignore: the same run without the warnings; error (the default) stops', () => {
+    const r = tsbpf(['-e', script('ignore')]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('Attaching 3 probes...\n');
+    expect(r.stdout).toMatch(/^\n\n@: [1-9]\d*\n/);
+    const e = tsbpf(['-e', script('error')]);
+    expect(e.code).toBe(1);
+    expect(e.stderr).toContain('ERROR: tracepoint not found: syscalls:sys_enter_no_such_call');
+  });
+});

@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { createParserForTest, parse } from '../../lang/parser.ts';
 import { CompileError } from '../../lang/diagnostics.ts';
 import { SourceFile } from '../../lang/source.ts';
+import { printProgram } from '../../lang/printer.ts';
 import {
   ap, assign, bi, bin, block, call, errorsOf, exprOf, exprStmt, field, ifs, incdec, int, map, parseStripped,
-  parseText, pos, stmtsOf, str, sv, tern, un,
+  parseText, pos, stmtsOf, str, stripSpans, sv, tern, un,
 } from './ast-helpers.ts';
 
 describe('parser: program structure', () => {
@@ -71,6 +72,22 @@ describe('parser: program structure', () => {
 function stripShape(p: ReturnType<typeof parseText>) {
   return p.probes.map((pr) => [pr.attachPoints[0]!.raw, pr.predicate !== undefined, pr.body.stmts.length]);
 }
+
+describe('parser: config block', () => {
+  it('parses config = { name = value; ... } before the probes, the last ; optional, and prints it back', () => {
+    const text = 'config = {\n  missing_probes = ignore;\n  max_strlen = 100;\n  stack_mode = "perf"\n}\nBEGIN { exit(); }';
+    const p = parse(new SourceFile('stdin', text));
+    expect(p.config?.map((c) => [c.name, c.value])).toEqual([['missing_probes', 'ignore'], ['max_strlen', 100n], ['stack_mode', 'perf']]);
+    expect(p.probes).toHaveLength(1);
+    expect(stripSpans(parse(new SourceFile('stdin', printProgram(p))))).toEqual(stripSpans(p));
+  });
+
+  it('a probe named config is still a probe, and an empty block is allowed', () => {
+    expect(parse(new SourceFile('stdin', 'config = {}\nBEGIN {}')).config).toEqual([]);
+    expect(parse(new SourceFile('stdin', 'config { exit(); }')).probes[0]!.attachPoints[0]!.provider).toBe('config');
+    expect(errorsOf('config = { x = ; }')).toEqual(['1:16-17 syntax error, unexpected ;']);
+  });
+});
 
 describe('parser: statements', () => {
   it('parses assignments to variables and maps (scalar, keyed, multi-key, anonymous)', () => {
