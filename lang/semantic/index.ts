@@ -51,8 +51,11 @@ export function analyze(program: Program, env: KernelEnvironment, opts: AnalyzeO
     else if (config.missingProbes === 'warn') attachBag.items.push({ ...d, severity: 'warning' });
   }
   const dropsMissing = config.missingProbes !== 'error';
-  const inputs = dropsMissing ? resolved.filter((p) => p.ctx.attaches.length > 0) : resolved;
-  if (dropsMissing && inputs.length === 0 && program.probes.length > 0 && !attachBag.hasErrors) {
+  // Dropped probes are still checked, so that the maps and types they define stay known to the
+  // others (a map assigned only there is printed empty), but not compiled.
+  const inputs = resolved;
+  const kept = dropsMissing ? resolved.filter((p) => p.ctx.attaches.length > 0) : resolved;
+  if (dropsMissing && kept.length === 0 && program.probes.length > 0 && !attachBag.hasErrors) {
     attachBag.error('No probes to attach', undefined, [`every probe is missing on this system (missing_probes = ${config.missingProbes})`]);
   }
   const total = inputs.reduce((n, p) => n + p.ctx.attaches.length, 0);
@@ -88,7 +91,7 @@ export function analyze(program: Program, env: KernelEnvironment, opts: AnalyzeO
     // A map only ever cleared/deleted/printed has no value type: it stays an int map.
     maps.set(name, { name, keys: m.keys ?? [], value: m.value ?? s64, span: m.span });
   }
-  const probes: CheckedProbe[] = inputs.map((p) => ({
+  const probes: CheckedProbe[] = kept.map((p) => ({
     probe: p.probe,
     index: p.index,
     attaches: p.ctx.attaches,
