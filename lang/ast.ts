@@ -51,7 +51,13 @@ export interface Block {
   readonly span: Span;
 }
 
-export type Stmt = ExprStmt | AssignStmt | IfStmt;
+export type Stmt = ExprStmt | AssignStmt | IfStmt | ReturnStmt;
+
+/** `return;`: ends this run of the probe's program (bpftrace 0.22+). */
+export interface ReturnStmt {
+  readonly kind: 'ReturnStmt';
+  readonly span: Span;
+}
 
 /** An expression evaluated for its effect: a call, `@x++`, ... */
 export interface ExprStmt {

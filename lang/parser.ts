@@ -259,7 +259,7 @@ export class BpfParser extends EmbeddedActionsParser {
    * An expression statement or an assignment. The target is parsed as an expression first (a map
    * key list has no length bound, so no fixed lookahead can tell `@m[a, b] = 1` from `@m[a, b]`).
    */
-  simpleStmt = this.RULE('simpleStmt', (): A.ExprStmt | A.AssignStmt => {
+  simpleStmt = this.RULE('simpleStmt', (): A.ExprStmt | A.AssignStmt | A.ReturnStmt => {
     const target = this.SUBRULE(this.expr);
     let result: A.ExprStmt | A.AssignStmt | undefined;
     this.OPTION(() => {
@@ -278,6 +278,8 @@ export class BpfParser extends EmbeddedActionsParser {
         };
       });
     });
+    // `return` is no keyword of the lexer: a statement that is just that word is one.
+    if (!result && target.kind === 'Builtin' && target.name === 'return') return { kind: 'ReturnStmt', span: target.span };
     return this.ACTION(() => result ?? { kind: 'ExprStmt', expr: target, span: target.span });
   });
 

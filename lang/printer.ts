@@ -36,6 +36,8 @@ export function printStmt(s: A.Stmt, indent = ''): string {
       return `${printExpr(s.target)} ${s.op} ${printExpr(s.value)};`;
     case 'IfStmt':
       return printIf(s, indent);
+    case 'ReturnStmt':
+      return 'return;';
   }
 }
 

@@ -24,6 +24,9 @@ export function stmt(g: Gen, s: Stmt): void {
         return ifStmt(g, s);
       case 'ExprStmt':
         return exprStmt(g, s.expr);
+      case 'ReturnStmt':
+        // The program's common end: `r0 = 0; exit`.
+        return g.asm.ja(g.exitLabel);
     }
   });
   g.stack.release(mark);

@@ -32,6 +32,8 @@ export function stmtExprs(s: Stmt): readonly Expr[] {
       return [s.expr];
     case 'AssignStmt':
       return [s.target, s.value];
+    case 'ReturnStmt':
+      return [];
     case 'IfStmt':
       return [s.cond, ...s.then.stmts.flatMap(stmtExprs), ...(s.else ? (s.else.kind === 'Block' ? s.else.stmts.flatMap(stmtExprs) : stmtExprs(s.else)) : [])];
   }

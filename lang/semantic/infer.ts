@@ -194,6 +194,8 @@ class Pass implements CallContext {
         return this.assign(s);
       case 'IfStmt':
         return this.ifStmt(s);
+      case 'ReturnStmt':
+        return;
     }
   }
 

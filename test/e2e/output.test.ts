@@ -99,6 +99,12 @@ describe.skipIf(!kernelAvailable)('tsbpf output (live kernel)', () => {
     expect(r.stdout).toBe('@x[1]: 3\n@y: 2\n@e: 3\n\nafter\n\n\n@e: 3\n\n\n@y: 2\n');
   });
 
+  it('return; ends this run of the probe', () => {
+    const r = tsbpf(['-q', '-e', 'BEGIN { @a = 1; if (pid > 0) { return; } @b = 2; } interval:ms:50 { @c = 3; return; @d = 4; exit(); } interval:ms:300 { exit(); }']);
+    // @b and @d are never written: empty maps print an empty line.
+    expect(r.stdout).toBe('\n\n@a: 1\n\n@c: 3\n\n');
+  });
+
   it('END runs after exit() and before the maps', () => {
     const r = tsbpf(['-e', 'BEGIN { @x[1]=-3; @x[2]=-5; @x[3]=7; printf("hi\\n"); exit(); } END { printf("end\\n"); }']);
     expect(r).toEqual({ code: 0, signal: null, stdout: 'hi\nend\n\n\n@x[2]: -5\n@x[1]: -3\n@x[3]: 7\n', stderr: 'Attaching 2 probes...\n' });

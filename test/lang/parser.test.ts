@@ -126,6 +126,11 @@ describe('parser: statements', () => {
     ]);
   });
 
+  it('parses return; as a statement, and return( as a call', () => {
+    expect(stmtsOf('BEGIN { if (1) { return; } return }')).toMatchObject([{ kind: 'IfStmt', then: { stmts: [{ kind: 'ReturnStmt' }] } }, { kind: 'ReturnStmt' }]);
+    expect(stmtsOf('BEGIN { return(1); }')).toEqual([exprStmt(call('return', int(1)))]);
+  });
+
   it('lets the last statement omit its semicolon', () => {
     expect(stmtsOf('BEGIN { $a = 1; $b = 2 }')).toEqual(stmtsOf('BEGIN { $a = 1; $b = 2; }'));
   });
