@@ -13,7 +13,7 @@ import { incDec } from './assign.ts';
 import { builtinInt, fieldInt } from './builtins.ts';
 import { CALLEE_SAVED, fail, immOf, type Gen } from './context.ts';
 import { ctxReadCalls } from './fentry.ts';
-import { hasKey, mapReadInt } from './maps-ops.ts';
+import { deleteValue, hasKey, mapReadInt } from './maps-ops.ts';
 import { memberInfo, memberInt } from './members.ts';
 import { derefInt, indexInfo, indexInt } from './index-access.ts';
 import { stackId, storeUsym } from './stacks.ts';
@@ -169,6 +169,7 @@ function evalIntHeld(g: Gen, e: Expr, dst: Reg): void {
         if ((e.name === 'ksym' || e.name === 'usym') && e.args[0]) return evalInt(g, e.args[0], dst);
         if (e.name === 'bswap' && e.args[0]) return bswap(g, e.args[0], dst);
         if (e.name === 'has_key') return hasKey(g, e, dst);
+        if (e.name === 'delete') return deleteValue(g, e, dst);
         // A timestamp's value is its nanoseconds; the format goes to userspace in its type.
         if (e.name === 'strftime' && e.args[1]) return evalInt(g, e.args[1], dst);
         throw fail(`cannot use ${describe(e)} as an integer here`, e.span);

@@ -121,3 +121,30 @@ export function mapReadStr(g: Gen, access: MapAccess, off: number, size: number)
   zero(g, off, size);
   g.asm.bind(end);
 }
+
+/** delete(@m[k]) or delete(@m, k). */
+export function deleteElement(g: Gen, c: Call): void {
+  const [m, k] = c.args;
+  if (!m || m.kind !== 'MapAccess') throw fail('delete() takes a map element', c.span);
+  const ref = g.map(m.name, m.span);
+  const keys = k ? [k] : m.keys;
+  deleteKey(g, ref, buildKey(g, ref, keys, m.span));
+}
+
+/** dst = delete(...) as a value (bpftrace 0.24+): 1 if the element was there (map_delete_elem
+ *  returned 0), else 0; an array element always is. */
+export function deleteValue(g: Gen, c: Call, dst: Reg): void {
+  deleteElement(g, c);
+  const m = c.args[0] as MapAccess;
+  if (g.map(m.name, m.span).spec.kind === 'percpu_array') return g.emit(mov(dst, imm(1)));
+  // r0 is the helper's result (and may be dst): turn it into the flag in place.
+  const absent = g.asm.newLabel('absent');
+  const end = g.asm.newLabel('end');
+  g.asm.jmp('jne', Reg.R0, imm(0), absent);
+  g.emit(mov(Reg.R0, imm(1)));
+  g.asm.ja(end);
+  g.asm.bind(absent);
+  g.emit(mov(Reg.R0, imm(0)));
+  g.asm.bind(end);
+  if (dst !== Reg.R0) g.emit(mov(dst, reg(Reg.R0)));
+}

@@ -7,7 +7,7 @@ import { fail, type Gen } from './context.ts';
 import { exitCall, mapEvent, printf, timeCall } from './events.ts';
 import { branch, evalInt } from './expr.ts';
 import { joinCall } from './join.ts';
-import { buildKey, deleteKey } from './maps-ops.ts';
+import { deleteElement } from './maps-ops.ts';
 import { strLoc } from './strings.ts';
 
 export function block(g: Gen, b: Block): void {
@@ -66,7 +66,7 @@ function callStmt(g: Gen, c: Call): void {
     case 'clear':
       return mapEvent(g, c, EventKind.ClearMap);
     case 'delete':
-      return deleteCall(g, c);
+      return deleteElement(g, c);
     case 'join':
       return joinCall(g, c);
     case 'str':
@@ -85,11 +85,4 @@ function callStmt(g: Gen, c: Call): void {
   }
 }
 
-/** delete(@m[k]) or delete(@m, k). */
-function deleteCall(g: Gen, c: Call): void {
-  const [m, k] = c.args;
-  if (!m || m.kind !== 'MapAccess') throw fail('delete() takes a map element', c.span);
-  const ref = g.map(m.name, m.span);
-  const keys = k ? [k] : m.keys;
-  deleteKey(g, ref, buildKey(g, ref, keys, m.span));
-}
+

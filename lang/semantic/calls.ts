@@ -64,6 +64,8 @@ export function checkCall(c: Call, use: Use, cx: CallContext): Ty {
     cx.error(`${c.name}() should be directly assigned to a map`, c.span);
     return errorType;
   }
+  // bpftrace 0.24+: delete() tells whether the element was there (`$ok = delete(@m, k)`).
+  if (c.name === 'delete' && use !== 'stmt') return checkStatementCall(c, cx) ? intType(8, false) : errorType;
   if (STATEMENTS.has(c.name) && use !== 'stmt') {
     checkStatementCall(c, cx);
     cx.error(

@@ -99,6 +99,11 @@ describe.skipIf(!kernelAvailable)('tsbpf output (live kernel)', () => {
     expect(r.stdout).toBe('@x[1]: 3\n@y: 2\n@e: 3\n\nafter\n\n\n@e: 3\n\n\n@y: 2\n');
   });
 
+  it('delete() as a value says whether the element was there (bpftrace 0.24+)', () => {
+    const r = tsbpf(['-q', '-e', 'BEGIN { @m[1] = 2; $a = delete(@m, 1); $b = delete(@m[1]); @c = count(); printf("%d %d %d\\n", $a, $b, delete(@c)); if (delete(@m, 5)) { printf("no\\n"); } exit(); }']);
+    expect(r.stdout).toBe('1 0 1\n\n\n@c: 0\n\n');
+  });
+
   it('return; ends this run of the probe', () => {
     const r = tsbpf(['-q', '-e', 'BEGIN { @a = 1; if (pid > 0) { return; } @b = 2; } interval:ms:50 { @c = 3; return; @d = 4; exit(); } interval:ms:300 { exit(); }']);
     // @b and @d are never written: empty maps print an empty line.
