@@ -78,7 +78,8 @@ export interface KernelField {
 
 export type KernelFieldType =
   | { readonly kind: 'char_array'; readonly length: number }
-  | { readonly kind: 'int'; readonly size: Size; readonly signed: boolean };
+  | { readonly kind: 'int'; readonly size: Size; readonly signed: boolean }
+  | { readonly kind: 'pointer' };
 
 /** Number of 8-byte slots an instruction occupies. */
 export function slots(i: Insn): 1 | 2 {

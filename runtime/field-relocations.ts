@@ -47,8 +47,13 @@ export function fieldRelocations(insns: readonly Insn[]): ProgramRelocations | u
     let id = structs.get(key);
     if (id === undefined) {
       const t = f.type;
-      const member = t.kind === 'char_array' ? w.array(w.int('char', 1, true), int, t.length) : w.int(`${t.signed ? '' : 'unsigned '}${intName(t.size)}`, t.size, t.signed);
-      id = w.struct(f.struct, t.kind === 'char_array' ? t.length : t.size, [{ name: f.member, type: member, byteOffset: 0 }]);
+      // A pointer member is described as `void *`: CO-RE matches any pointer with any pointer.
+      const member =
+        t.kind === 'char_array' ? w.array(w.int('char', 1, true), int, t.length)
+        : t.kind === 'pointer' ? w.ptr(0)
+        : w.int(`${t.signed ? '' : 'unsigned '}${intName(t.size)}`, t.size, t.signed);
+      const size = t.kind === 'char_array' ? t.length : t.kind === 'pointer' ? 8 : t.size;
+      id = w.struct(f.struct, size, [{ name: f.member, type: member, byteOffset: 0 }]);
       structs.set(key, id);
     }
     return id;
@@ -57,7 +62,7 @@ export function fieldRelocations(insns: readonly Insn[]): ProgramRelocations | u
   const coreRelos = Buffer.alloc(CORE_RELO_REC_SIZE * loads.length);
   loads.forEach((l, i) => {
     const t = l.field.type;
-    if (t.kind === 'int' && l.byte !== 0) throw new Error(`internal: a load of ${l.field.struct}.${l.field.member} must start at its first byte`);
+    if (t.kind !== 'char_array' && l.byte !== 0) throw new Error(`internal: a load of ${l.field.struct}.${l.field.member} must start at its first byte`);
     if (t.kind === 'char_array' && (l.byte < 0 || l.byte >= t.length)) throw new Error(`internal: byte ${l.byte} is outside ${l.field.struct}.${l.field.member}`);
     // Access string: root struct, its member 0, then the array element the load starts at.
     const access = t.kind === 'char_array' ? `0:0:${l.byte}` : '0:0';

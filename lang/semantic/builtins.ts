@@ -30,6 +30,8 @@ const SIMPLE: ReadonlyMap<string, Type> = new Map<string, Type>([
   // Typed as `struct task_struct *` by infer.ts when the kernel has BTF.
   ['curtask', u64],
   ['cgroup', u64],
+  // The parent process's pid (bpftrace HEAD): curtask->real_parent->tgid.
+  ['ppid', u32],
   ['rand', u32],
   ['jiffies', u64],
   ['numaid', u32],

@@ -329,6 +329,14 @@ describe('indexing', () => {
   });
 });
 
+describe('ppid', () => {
+  test('two relocated loads, task->real_parent then ->tgid, and a clear error without relocations', () => {
+    const p = only(compile('BEGIN { @ = ppid; }', [], { kernelFields: true }));
+    expect(p.insns.flatMap((i) => (i.kind === 'ldx' && i.field ? [`${i.field.member}:${i.size}`] : []))).toEqual(['real_parent:8', 'tgid:4']);
+    expect(() => compile('BEGIN { @ = ppid; }')).toThrow(/ppid needs a kernel that relocates struct member loads/);
+  });
+});
+
 describe('comm', () => {
   const text = 'tracepoint:syscalls:sys_enter_openat { @[comm] = count(); printf("%s\\n", comm); }';
   test('without kernel field relocations: bpf_get_current_comm', () => {

@@ -1,4 +1,4 @@
-// cgroup, cgroupid() and the other small builtins on the live kernel.
+// cgroup, cgroupid(), ppid and the other small builtins on the live kernel.
 import { mkdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -33,5 +33,12 @@ describe.skipIf(!kernelAvailable)('cgroup builtins (live kernel)', () => {
   it('rand, jiffies and numaid have values', () => {
     const r = tsbpf(['-q', '-e', 'BEGIN { printf("%d %d %d\\n", rand == rand, jiffies > 0, numaid >= 0); exit(); }']);
     expect(r.stdout).toMatch(/^[01] 1 1\n\n\n$/);
+  });
+});
+
+describe.skipIf(!kernelAvailable)('ppid (live kernel)', () => {
+  it('is the parent of the current process: for BEGIN, whoever started tsbpf', () => {
+    const r = tsbpf(['-q', '-e', 'BEGIN { printf("%d\\n", ppid); exit(); }']);
+    expect(r.stdout).toBe(`${process.pid}\n\n\n`);
   });
 });
