@@ -6,7 +6,7 @@ import type { Span } from '../lang/source.ts';
 import type { Type } from '../lang/types.ts';
 import type { Insn } from './insn.ts';
 
-export type MapKind = 'hash' | 'percpu_hash' | 'array' | 'percpu_array' | 'ringbuf' | 'stack_trace';
+export type MapKind = 'hash' | 'percpu_hash' | 'lru_hash' | 'lru_percpu_hash' | 'array' | 'percpu_array' | 'ringbuf' | 'stack_trace';
 
 /**
  * Why a map exists. `user` maps hold a script's `@maps`; the others are internal:

@@ -9,7 +9,19 @@ export interface Program {
   readonly kind: 'Program';
   /** `config = { name = value; ... }` before the probes (bpftrace 0.21+), in order; may be empty. */
   readonly config?: readonly ConfigSetting[];
+  /** `let @name = lruhash(N);` map declarations between probes (bpftrace 0.25+), in order. */
+  readonly mapDecls?: readonly MapDecl[];
   readonly probes: readonly Probe[];
+  readonly span: Span;
+}
+
+/** `let @name = KIND(N);`: the kind of BPF map (`hash`, `lruhash`, `percpuhash`, `percpulruhash`,
+ *  as written; semantic analysis checks it) and its maximum number of entries. */
+export interface MapDecl {
+  readonly kind: 'MapDecl';
+  readonly name: string;
+  readonly mapKind: string;
+  readonly maxEntries: bigint;
   readonly span: Span;
 }
 

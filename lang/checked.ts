@@ -110,6 +110,8 @@ export interface MapInfo {
   readonly value: Type;
   /** First place the map appears, for diagnostics. */
   readonly span: Span;
+  /** `let @m = lruhash(N);`: evict least recently used entries, and hold at most N. */
+  readonly decl?: { readonly lru: boolean; readonly maxEntries: number };
 }
 
 /** One piece of a parsed printf format string. */

@@ -81,10 +81,45 @@ export class BpfParser extends EmbeddedActionsParser {
         config = this.SUBRULE(this.configBlock);
       },
     });
+    const mapDecls: A.MapDecl[] = [];
     this.MANY(() => {
-      probes.push(this.SUBRULE(this.probe));
+      this.OR([
+        {
+          // `let @m = lruhash(N);`: `let` and the kind lex as attach points at the top level.
+          GATE: () => this.LA(1).image === 'let' && this.LA(2).tokenType === T.MapNameTok,
+          ALT: () => {
+            mapDecls.push(this.SUBRULE(this.mapDecl));
+          },
+        },
+        { ALT: () => probes.push(this.SUBRULE(this.probe)) },
+      ]);
     });
-    return this.ACTION(() => ({ kind: 'Program', ...(config ? { config } : {}), probes, span: this.src.span(0, this.src.text.length) }));
+    return this.ACTION(() => ({
+      kind: 'Program',
+      ...(config ? { config } : {}),
+      ...(mapDecls.length > 0 ? { mapDecls } : {}),
+      probes,
+      span: this.src.span(0, this.src.text.length),
+    }));
+  });
+
+  mapDecl = this.RULE('mapDecl', (): A.MapDecl => {
+    const kw = this.CONSUME(T.AttachPointTok);
+    const name = this.CONSUME(T.MapNameTok);
+    this.CONSUME(T.Assign);
+    const kind = this.CONSUME2(T.AttachPointTok);
+    this.CONSUME(T.LParen);
+    const n = this.CONSUME(T.IntLit);
+    const close = this.CONSUME(T.RParen);
+    let end: IToken = close;
+    this.OPTION(() => {
+      end = this.CONSUME(T.Semi);
+    });
+    return this.ACTION(() => {
+      const d = decodeInt(n.image);
+      if (!d.ok) this.diags.error(d.message, this.tokSpan(n));
+      return { kind: 'MapDecl' as const, name: name.image, mapKind: kind.image, maxEntries: d.ok ? d.value : 0n, span: this.fromTo(kw, end) };
+    });
   });
 
   /** `config = { name = value; ... }`: the last `;` may be left out. */

@@ -7,7 +7,8 @@ const INDENT = '  ';
 
 export function printProgram(p: A.Program): string {
   const config = p.config ? `config = {\n${p.config.map((c) => `${INDENT}${c.name} = ${typeof c.value === 'bigint' ? c.value.toString() : /^[A-Za-z_]\w*$/.test(c.value) ? c.value : printString(c.value)};\n`).join('')}}\n${p.probes.length ? '\n' : ''}` : '';
-  return config + p.probes.map(printProbe).join('\n\n') + (p.probes.length ? '\n' : '');
+  const decls = (p.mapDecls ?? []).map((d) => `let ${d.name} = ${d.mapKind}(${d.maxEntries});\n`).join('') + (p.mapDecls?.length && p.probes.length ? '\n' : '');
+  return config + decls + p.probes.map(printProbe).join('\n\n') + (p.probes.length ? '\n' : '');
 }
 
 function printProbe(p: A.Probe): string {

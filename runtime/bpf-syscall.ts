@@ -16,8 +16,8 @@ const enum Cmd {
   BtfLoad = 18,
 }
 
-export type BpfMapKind = 'hash' | 'array' | 'percpu_hash' | 'percpu_array' | 'ringbuf' | 'stack_trace';
-const MAP_TYPE: Record<BpfMapKind, number> = { hash: 1, array: 2, percpu_hash: 5, percpu_array: 6, stack_trace: 7, ringbuf: 27 };
+export type BpfMapKind = 'hash' | 'array' | 'percpu_hash' | 'percpu_array' | 'lru_hash' | 'lru_percpu_hash' | 'ringbuf' | 'stack_trace';
+const MAP_TYPE: Record<BpfMapKind, number> = { hash: 1, array: 2, percpu_hash: 5, percpu_array: 6, stack_trace: 7, lru_hash: 9, lru_percpu_hash: 10, ringbuf: 27 };
 
 export type BpfProgType = 'kprobe' | 'tracepoint' | 'perf_event' | 'raw_tracepoint' | 'tracing';
 const PROG_TYPE: Record<BpfProgType, number> = { kprobe: 2, tracepoint: 5, perf_event: 7, raw_tracepoint: 17, tracing: 26 };

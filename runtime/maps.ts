@@ -14,7 +14,7 @@ export interface RawEntry {
 }
 
 function isPerCpu(spec: MapSpec): boolean {
-  return spec.kind === 'percpu_hash' || spec.kind === 'percpu_array';
+  return spec.kind === 'percpu_hash' || spec.kind === 'percpu_array' || spec.kind === 'lru_percpu_hash';
 }
 
 /** Bytes one lookup returns: valueSize, or one 8-byte-aligned copy per possible CPU. */

@@ -1,7 +1,8 @@
 // Builtins and probe context access (argN, retval, args.f) per attach kind.
 import type { Builtin, FieldAccess } from '../../lang/ast.ts';
 import { GLOBALS_CPID, GLOBALS_START_NS } from '../object.ts';
-import { Reg, type KernelField, type Size } from '../insn.ts';
+import { Reg, type Size } from '../insn.ts';
+import { needsRelocations, TASK_REAL_PARENT, TASK_TGID } from './task-fields.ts';
 import { Helper } from '../helpers.ts';
 import { alu, call, imm, ldMapValue, ldx, ldxField, mov, reg } from '../ops.ts';
 import { CTX, fail, type Gen } from './context.ts';
@@ -9,9 +10,6 @@ import { fexitRetval, pointerArg } from './fentry.ts';
 import { GLOBALS_MAP } from './maps.ts';
 import { stackId } from './stacks.ts';
 import { zeroFrom } from './strings.ts';
-
-const TASK_REAL_PARENT: KernelField = { struct: 'task_struct', member: 'real_parent', type: { kind: 'pointer' } };
-const TASK_TGID: KernelField = { struct: 'task_struct', member: 'tgid', type: { kind: 'int', size: 4, signed: true } };
 
 /** struct pt_regs offsets on x86-64 for arg0..arg5 (di, si, dx, cx, r8, r9) and the return value (ax). */
 const PT_REGS_ARG = [112, 104, 96, 88, 72, 64] as const;
@@ -67,7 +65,7 @@ export function builtinInt(g: Gen, b: Builtin, dst: Reg): void {
       return afterCall(g, dst);
     case 'ppid':
       // Relocated loads: the kernel places real_parent and tgid where its task_struct has them.
-      if (!g.tables.kernelFields) throw fail('ppid needs a kernel that relocates struct member loads (Linux 5.17 or later, with BTF)', b.span);
+      if (!g.tables.kernelFields) throw fail(needsRelocations('ppid'), b.span);
       g.emit(call(Helper.get_current_task_btf), ldxField(8, Reg.R0, Reg.R0, TASK_REAL_PARENT), ldxField(4, Reg.R0, Reg.R0, TASK_TGID));
       return afterCall(g, dst);
     case 'cgroup':

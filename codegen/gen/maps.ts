@@ -51,7 +51,7 @@ export function isScalarCount(info: MapInfo): boolean {
 
 export function userMapSpec(info: MapInfo): MapSpec {
   const layout = keyLayout(info.keys);
-  if (isScalarCount(info)) {
+  if (isScalarCount(info) && !info.decl) {
     // As in bpftrace: the kernel inlines a per-CPU array lookup (no helper call), its element
     // always exists (no insert path; a count never hit prints 0, as bpftrace prints it), and the
     // key is a u32 index, 0.
@@ -62,10 +62,10 @@ export function userMapSpec(info: MapInfo): MapSpec {
   return {
     name: info.name,
     role: 'user',
-    kind: info.value.kind === 'agg' ? 'percpu_hash' : 'hash',
+    kind: info.value.kind === 'agg' ? (info.decl?.lru ? 'lru_percpu_hash' : 'percpu_hash') : info.decl?.lru ? 'lru_hash' : 'hash',
     keySize: bucketOffset === undefined ? layout.size : bucketOffset + 8,
     valueSize: valueSize(info),
-    maxEntries: USER_MAP_ENTRIES,
+    maxEntries: info.decl?.maxEntries ?? USER_MAP_ENTRIES,
     user: { info, keyLayout: layout.fields, ...(bucketOffset === undefined ? {} : { bucketOffset }) },
   };
 }

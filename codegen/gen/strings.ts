@@ -4,7 +4,8 @@
 import type { Binary, Expr } from '../../lang/ast.ts';
 import { funcName } from '../../lang/semantic/builtins.ts';
 import type { Label } from '../asm.ts';
-import { Reg, type KernelField } from '../insn.ts';
+import { Reg } from '../insn.ts';
+import { needsRelocations, TASK_COMM, TASK_REAL_PARENT } from './task-fields.ts';
 import { Helper } from '../helpers.ts';
 import { alu, call, imm, ldImm64, ldx, ldxField, mov, reg, st, stx } from '../ops.ts';
 import { fieldStr, stringReadHelper } from './builtins.ts';
@@ -95,7 +96,7 @@ export function copyStr(g: Gen, src: Reg, srcOff: number, srcSize: number, dstOf
  *  callee-saved register or a stack slot). */
 export type DirectStr =
   | { readonly kind: 'const'; readonly text: string }
-  | { readonly kind: 'comm' }
+  | { readonly kind: 'comm'; readonly parent: boolean }
   | { readonly kind: 'read'; readonly ptr: { readonly reg: Reg } | { readonly slot: number } | { readonly late: Expr }; readonly max: number; readonly helper: Helper };
 
 /**
@@ -106,7 +107,7 @@ export type DirectStr =
 export function prepareDirectStr(g: Gen, e: Expr, size: number): DirectStr | undefined {
   const text = constStr(g, e);
   if (text !== undefined) return { kind: 'const', text };
-  if (e.kind === 'Builtin' && e.name === 'comm') return { kind: 'comm' };
+  if (e.kind === 'Builtin' && (e.name === 'comm' || e.name === 'pcomm')) return { kind: 'comm', parent: e.name === 'pcomm' };
   if (e.kind !== 'Call' || e.name !== 'str') return undefined;
   const [ptr, len] = e.args;
   if (!ptr || g.typeOf(ptr).kind === 'string') return undefined;
@@ -137,7 +138,7 @@ export function writeDirectStr(g: Gen, s: DirectStr, base: Reg, off: number, siz
     case 'const':
       return storeWords(g, off, stringWords(s.text, size), base);
     case 'comm':
-      return comm(g, off, size, base);
+      return comm(g, off, size, base, s.parent);
     case 'read':
       zeroFrom(g, off, s.max, size, base);
       g.emit(mov(Reg.R1, reg(base)), alu('add', Reg.R1, imm(off)), mov(Reg.R2, imm(s.max)));
@@ -166,7 +167,7 @@ export function strInto(g: Gen, e: Expr, off: number, size: number, padded = tru
         return;
       }
       case 'Builtin':
-        if (e.name === 'comm') return comm(g, off, size);
+        if (e.name === 'comm' || e.name === 'pcomm') return comm(g, off, size, Reg.R10, e.name === 'pcomm');
         break;
       case 'MapAccess':
         return mapReadStr(g, e, off, size);
@@ -206,15 +207,14 @@ export function strLoc(g: Gen, e: Expr): StrLoc {
   return { off, size };
 }
 
-/** `struct task_struct`'s `char comm[16]` (TASK_COMM_LEN), always NUL-padded by the kernel. */
-const TASK_COMM: KernelField = { struct: 'task_struct', member: 'comm', type: { kind: 'char_array', length: 16 } };
-
-function comm(g: Gen, off: number, size: number, base: Reg = Reg.R10): void {
+/** comm, or with `parent` pcomm (the parent process's comm, bpftrace HEAD), into base+off. */
+function comm(g: Gen, off: number, size: number, base: Reg = Reg.R10, parent = false): void {
   if (g.tables.kernelFields && size >= 16) {
     // Two loads from the current task instead of get_current_comm (strscpy_pad in the kernel):
     // the helper call it saves is most of what comm costs per event.
+    g.emit(call(Helper.get_current_task_btf));
+    if (parent) g.emit(ldxField(8, Reg.R0, Reg.R0, TASK_REAL_PARENT));
     g.emit(
-      call(Helper.get_current_task_btf),
       ldxField(8, Reg.R1, Reg.R0, TASK_COMM, 0),
       ldxField(8, Reg.R2, Reg.R0, TASK_COMM, 8),
       stx(8, base, off, Reg.R1),
@@ -223,6 +223,7 @@ function comm(g: Gen, off: number, size: number, base: Reg = Reg.R10): void {
     for (let at = 16; at < roundUp8(size); at += 8) g.emit(st(8, base, off + at, 0));
     return;
   }
+  if (parent) throw fail(needsRelocations('pcomm'), undefined);
   // get_current_comm zero-pads its whole buffer, and comm fits in 16 bytes.
   const n = size >= 16 ? roundUp8(size) : size;
   if (n < roundUp8(size)) g.emit(st(8, base, off + roundUp8(size) - 8, 0));

@@ -27,6 +27,8 @@ const SIMPLE: ReadonlyMap<string, Type> = new Map<string, Type>([
   ['elapsed', u64],
   ['cpu', u32],
   ['comm', stringType(16)],
+  // The parent process's comm (bpftrace HEAD): curtask->real_parent->comm.
+  ['pcomm', stringType(16)],
   // Typed as `struct task_struct *` by infer.ts when the kernel has BTF.
   ['curtask', u64],
   ['cgroup', u64],

@@ -7,7 +7,7 @@ import type { KernelEnvironment, KernelTypes } from '../env.ts';
 import { s64 } from '../types.ts';
 import { checkPass, type PassResult, type ProbeInput } from './infer.ts';
 import { resolveAttachPoint, type ProbeKind } from './probes.ts';
-import { readConfig } from './config.ts';
+import { readConfig, readMapDecls } from './config.ts';
 import { makeCheckedProgram } from './result.ts';
 import { sameKnowledge, type Knowledge } from './tables.ts';
 
@@ -32,6 +32,7 @@ export const MAX_ATTACHES = 1024;
 export function analyze(program: Program, env: KernelEnvironment, opts: AnalyzeOptions): AnalyzeResult {
   const attachBag = new DiagnosticBag();
   const config = readConfig(program.config, attachBag);
+  const decls = readMapDecls(program.mapDecls, attachBag);
   if (program.probes.length === 0) attachBag.error('No probes to attach');
   const resolveBag = new DiagnosticBag();
   const resolved: ProbeInput[] = program.probes.map((probe, index) => {
@@ -89,7 +90,8 @@ export function analyze(program: Program, env: KernelEnvironment, opts: AnalyzeO
   const maps = new Map<string, MapInfo>();
   for (const [name, m] of pass.maps) {
     // A map only ever cleared/deleted/printed has no value type: it stays an int map.
-    maps.set(name, { name, keys: m.keys ?? [], value: m.value ?? s64, span: m.span });
+    const decl = decls.get(name);
+    maps.set(name, { name, keys: m.keys ?? [], value: m.value ?? s64, span: m.span, ...(decl ? { decl } : {}) });
   }
   const probes: CheckedProbe[] = kept.map((p) => ({
     probe: p.probe,

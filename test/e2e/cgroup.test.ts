@@ -37,8 +37,9 @@ describe.skipIf(!kernelAvailable)('cgroup builtins (live kernel)', () => {
 });
 
 describe.skipIf(!kernelAvailable)('ppid (live kernel)', () => {
-  it('is the parent of the current process: for BEGIN, whoever started tsbpf', () => {
-    const r = tsbpf(['-q', '-e', 'BEGIN { printf("%d\\n", ppid); exit(); }']);
-    expect(r.stdout).toBe(`${process.pid}\n\n\n`);
+  it('is the parent of the current process: for BEGIN, whoever started tsbpf; pcomm is its comm', () => {
+    const r = tsbpf(['-q', '-e', 'BEGIN { printf("%d %s\\n", ppid, pcomm); exit(); }']);
+    const comm = readFileSync('/proc/self/comm', 'utf8').trim();
+    expect(r.stdout).toBe(`${process.pid} ${comm}\n\n\n`);
   });
 });

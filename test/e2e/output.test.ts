@@ -104,6 +104,14 @@ describe.skipIf(!kernelAvailable)('tsbpf output (live kernel)', () => {
     expect(r.stdout).toBe('1 0 1\n\n\n@c: 0\n\n');
   });
 
+  it('let @m = lruhash(N) declares an LRU map of N entries; percpulruhash holds aggregations', () => {
+    const r = tsbpf(['-q', '-e', 'let @a = lruhash(2); let @c = percpulruhash(8);\nBEGIN { @a[1] = 1; @a[2] = 2; @a[3] = 3; @c[1] = count(); exit(); }']);
+    // The least recently used @a[1] was evicted by the third insert.
+    expect(r.stdout).toBe('\n\n@a[2]: 2\n@a[3]: 3\n@c[1]: 1\n');
+    const d = tsbpf(['-d', '-e', 'let @a = lruhash(2); let @c = percpulruhash(8); BEGIN { @a[1] = 1; @c[1] = count(); }']);
+    expect(d.stdout).toContain('; map 0: @a lru_hash key 8 value 8 entries 2\n; map 1: @c lru_percpu_hash key 8 value 8 entries 8\n');
+  });
+
   it('return; ends this run of the probe', () => {
     const r = tsbpf(['-q', '-e', 'BEGIN { @a = 1; if (pid > 0) { return; } @b = 2; } interval:ms:50 { @c = 3; return; @d = 4; exit(); } interval:ms:300 { exit(); }']);
     // @b and @d are never written: empty maps print an empty line.

@@ -82,6 +82,13 @@ describe('parser: config block', () => {
     expect(stripSpans(parse(new SourceFile('stdin', printProgram(p))))).toEqual(stripSpans(p));
   });
 
+  it('parses let @m = KIND(N) declarations between probes, and prints them back', () => {
+    const p = parse(new SourceFile('stdin', 'let @a = lruhash(4096);\nBEGIN { }\nlet @b = hash(10)\nEND { }'));
+    expect(p.mapDecls?.map((d) => [d.name, d.mapKind, d.maxEntries])).toEqual([['@a', 'lruhash', 4096n], ['@b', 'hash', 10n]]);
+    expect(p.probes).toHaveLength(2);
+    expect(stripSpans(parse(new SourceFile('stdin', printProgram(p))))).toEqual(stripSpans(p));
+  });
+
   it('a probe named config is still a probe, and an empty block is allowed', () => {
     expect(parse(new SourceFile('stdin', 'config = {}\nBEGIN {}')).config).toEqual([]);
     expect(parse(new SourceFile('stdin', 'config { exit(); }')).probes[0]!.attachPoints[0]!.provider).toBe('config');

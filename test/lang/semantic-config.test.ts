@@ -17,6 +17,22 @@ const messages = (text: string): string[] => {
   }
 };
 
+describe('let @m = KIND(N)', () => {
+  it('records LRU-ness and the size on the map; checks the kind and the size', () => {
+    const { checked } = run('let @a = lruhash(100); let @b = percpuhash(5);\nBEGIN { @a[1] = 2; @b = count(); @c = 1; }');
+    expect([...checked.maps.values()].map((m) => [m.name, m.decl])).toEqual([
+      ['@a', { lru: true, maxEntries: 100 }],
+      ['@b', { lru: false, maxEntries: 5 }],
+      ['@c', undefined],
+    ]);
+    expect(messages('let @a = bogus(1); let @b = hash(0); let @c = hash(1); let @c = hash(2);\nBEGIN { }')).toEqual([
+      'error 1: Invalid map type: bogus',
+      'error 1: @b: the number of entries must be between 1 and 16777216 (0 given)',
+      'error 1: @c is declared more than once',
+    ]);
+  });
+});
+
 describe('config = { missing_probes = ... }', () => {
   it('error (the default): probe points this system lacks are errors', () => {
     expect(messages(PROBES)).toEqual([
