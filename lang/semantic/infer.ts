@@ -449,7 +449,7 @@ class Pass implements CallContext {
         return v;
       }
       case 'FieldAccess':
-        return this.field(e);
+        return this.field(e, use);
       case 'Index':
         return this.index(e);
       case 'Deref':
@@ -504,7 +504,7 @@ class Pass implements CallContext {
     return types && id !== undefined ? pointerTo(types, id) : u64;
   }
 
-  private field(e: FieldAccess): Ty {
+  private field(e: FieldAccess, use: Use = 'value'): Ty {
     if (e.object.kind !== 'Builtin' || e.object.name !== 'args') {
       const r = this.member(e);
       if (r.kind === 'array') {
@@ -552,7 +552,8 @@ class Pass implements CallContext {
         t = fieldType(f);
         // `args->rqtp->tv_sec`: a struct pointer field is followed through BTF, but only when
         // the script does (so that plain uses never read BTF).
-        if (t?.kind === 'int' && this.followed.has(e) && f.cType.includes('*')) {
+        // Stored (`@rqtp[tid] = args.rqtp`), it may be followed later (`$t.tv_sec`) too.
+        if (t?.kind === 'int' && (this.followed.has(e) || use === 'assign') && f.cType.includes('*')) {
           t = tracepointPointer(this.kernelTypes(), f.cType, fmt.category === 'syscalls') ?? t;
         }
         if (!t) {

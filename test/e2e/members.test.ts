@@ -42,6 +42,21 @@ describe.skipIf(!kernelAvailable)('kernel struct pointers (live kernel)', () => 
     expect(r).toEqual({ code: 0, signal: null, stdout: '0 123000000 sleep\n\n\n', stderr: 'Attaching 1 probe...\n' });
   });
 
+  it('a struct pointer argument stored in a map is followed later, in another probe (naptime.bt)', async () => {
+    const child = spawn('sh', ['-c', 'read x; exec sleep 0.123'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    const exited = new Promise((r) => child.on('close', r));
+    const run = await startTsbpf([
+      '-e',
+      'tracepoint:syscalls:sys_enter_clock_nanosleep /pid == $1/ { @rqtp[tid] = args.rqtp; } ' +
+        'tracepoint:syscalls:sys_exit_clock_nanosleep /pid == $1/ { $t = @rqtp[tid]; printf("%d %d %s %s\\n", $t.tv_sec, $t->tv_nsec, comm, pcomm); delete(@rqtp, tid); exit(); }',
+      String(child.pid),
+    ]);
+    child.stdin!.write('go\n');
+    expect(await exited).toBe(0);
+    const r = await run.done;
+    expect(r).toEqual({ code: 0, signal: null, stdout: '0 123000000 sleep node\n\n\n\n', stderr: 'Attaching 2 probes...\n' });
+  });
+
   it('an unknown field is a compile error naming the struct', () => {
     const r = tsbpf(['-e', 'BEGIN { printf("%d\\n", curtask->nope); }']);
     expect(r).toEqual({
