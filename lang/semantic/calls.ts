@@ -176,37 +176,46 @@ function checkNtop(c: Call, cx: CallContext): Ty {
   return { kind: 'inet' };
 }
 
+/** A call of one string literal whose value is looked up when the script is compiled and
+ *  folded into a u64 constant: `lookup` gives the value, or the error message and its notes. */
+function checkCompileTimeLookup(
+  c: Call,
+  cx: CallContext,
+  lookup: (text: string) => { readonly value: bigint } | { readonly message: string; readonly notes?: readonly string[] },
+): Ty {
+  const n = c.args.length;
+  const ts = c.args.map((a) => cx.expr(a, 'value'));
+  if (n !== 1) return fail(cx, `${c.name}() requires one argument (${n} provided)`, c);
+  const arg = c.args[0]!;
+  if (isError(ts[0]!)) return errorType;
+  if (arg.kind !== 'StrLit') return fail(cx, `${c.name}() expects a string literal (${kindWord(ts[0] as Type)} provided)`, c);
+  const r = lookup(arg.value);
+  if ('message' in r) {
+    cx.error(r.message, c.span, r.notes);
+    return errorType;
+  }
+  cx.constant(c, r.value);
+  return u64;
+}
+
 /** cgroupid(path): the id of a cgroup v2 directory, looked up when the script is compiled, as
  *  bpftrace does (compare it with the `cgroup` builtin). */
 function checkCgroupid(c: Call, cx: CallContext): Ty {
-  const n = c.args.length;
-  const ts = c.args.map((a) => cx.expr(a, 'value'));
-  if (n !== 1) return fail(cx, `cgroupid() requires one argument (${n} provided)`, c);
-  const arg = c.args[0]!;
-  if (isError(ts[0]!)) return errorType;
-  if (arg.kind !== 'StrLit') return fail(cx, `cgroupid() expects a string literal (${kindWord(ts[0] as Type)} provided)`, c);
-  const r = cx.cgroupId(arg.value);
-  if ('error' in r) return fail(cx, `Failed to get \`cgroupid\` for path: "${arg.value}": ${r.error}`, c);
-  cx.constant(c, r.id);
-  return u64;
+  return checkCompileTimeLookup(c, cx, (path) => {
+    const r = cx.cgroupId(path);
+    return 'error' in r ? { message: `Failed to get \`cgroupid\` for path: "${path}": ${r.error}` } : { value: r.id };
+  });
 }
 
 /** kaddr("symbol"): a kernel symbol's address from /proc/kallsyms, fixed when the script is
  *  compiled (bpftrace 0.17). Data symbols are there only with CONFIG_KALLSYMS_ALL. */
 function checkKaddr(c: Call, cx: CallContext): Ty {
-  const n = c.args.length;
-  const ts = c.args.map((a) => cx.expr(a, 'value'));
-  if (n !== 1) return fail(cx, `kaddr() requires one argument (${n} provided)`, c);
-  const arg = c.args[0]!;
-  if (isError(ts[0]!)) return errorType;
-  if (arg.kind !== 'StrLit') return fail(cx, `kaddr() expects a string literal (${kindWord(ts[0] as Type)} provided)`, c);
-  const addr = cx.symbolAddress(arg.value);
-  if (addr === undefined) {
-    cx.error(`Failed to resolve kernel symbol: ${arg.value}`, c.span, ['HINT: /proc/kallsyms has no such symbol (data symbols are listed only with CONFIG_KALLSYMS_ALL)']);
-    return errorType;
-  }
-  cx.constant(c, addr);
-  return u64;
+  return checkCompileTimeLookup(c, cx, (name) => {
+    const addr = cx.symbolAddress(name);
+    return addr !== undefined
+      ? { value: addr }
+      : { message: `Failed to resolve kernel symbol: ${name}`, notes: ['HINT: /proc/kallsyms has no such symbol (data symbols are listed only with CONFIG_KALLSYMS_ALL)'] };
+  });
 }
 
 /** strftime(fmt, nsecs): a literal format and a nanoseconds-since-boot timestamp, formatted in

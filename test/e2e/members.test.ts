@@ -3,7 +3,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { kernelAvailable } from '../support/kernel.ts';
-import { getppidChild, hasCommand, startTsbpf, tsbpf } from './cli.ts';
+import { getppidChild, hasCommand, startTsbpf, tsbpf, type Result } from './cli.ts';
 
 const GETPPIDS = 100;
 
@@ -28,32 +28,26 @@ describe.skipIf(!kernelAvailable)('kernel struct pointers (live kernel)', () => 
     });
   });
 
-  it('a syscall tracepoint\'s struct pointer argument is followed in user memory (args->rqtp->tv_nsec)', async () => {
+  /** Runs `script` with $1 the pid of a `sleep 0.123` started once tsbpf is attached. */
+  async function traceSleep(script: string): Promise<Result> {
     const child = spawn('sh', ['-c', 'read x; exec sleep 0.123'], { stdio: ['pipe', 'ignore', 'ignore'] });
     const exited = new Promise((r) => child.on('close', r));
-    const run = await startTsbpf([
-      '-e',
-      'tracepoint:syscalls:sys_enter_clock_nanosleep /pid == $1/ { printf("%d %d %s\\n", args->rqtp->tv_sec, args.rqtp.tv_nsec, comm); exit(); }',
-      String(child.pid),
-    ]);
+    const run = await startTsbpf(['-e', script, String(child.pid)]);
     child.stdin!.write('go\n');
     expect(await exited).toBe(0);
-    const r = await run.done;
+    return run.done;
+  }
+
+  it('a syscall tracepoint\'s struct pointer argument is followed in user memory (args->rqtp->tv_nsec)', async () => {
+    const r = await traceSleep('tracepoint:syscalls:sys_enter_clock_nanosleep /pid == $1/ { printf("%d %d %s\\n", args->rqtp->tv_sec, args.rqtp.tv_nsec, comm); exit(); }');
     expect(r).toEqual({ code: 0, signal: null, stdout: '0 123000000 sleep\n\n\n', stderr: 'Attaching 1 probe...\n' });
   });
 
   it('a struct pointer argument stored in a map is followed later, in another probe (naptime.bt)', async () => {
-    const child = spawn('sh', ['-c', 'read x; exec sleep 0.123'], { stdio: ['pipe', 'ignore', 'ignore'] });
-    const exited = new Promise((r) => child.on('close', r));
-    const run = await startTsbpf([
-      '-e',
+    const r = await traceSleep(
       'tracepoint:syscalls:sys_enter_clock_nanosleep /pid == $1/ { @rqtp[tid] = args.rqtp; } ' +
         'tracepoint:syscalls:sys_exit_clock_nanosleep /pid == $1/ { $t = @rqtp[tid]; printf("%d %d %s %s\\n", $t.tv_sec, $t->tv_nsec, comm, pcomm); delete(@rqtp, tid); exit(); }',
-      String(child.pid),
-    ]);
-    child.stdin!.write('go\n');
-    expect(await exited).toBe(0);
-    const r = await run.done;
+    );
     expect(r).toEqual({ code: 0, signal: null, stdout: '0 123000000 sleep node\n\n\n\n', stderr: 'Attaching 2 probes...\n' });
   });
 
