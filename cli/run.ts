@@ -9,6 +9,7 @@ import type { Program } from '../lang/ast.ts';
 import type { CheckedProgram } from '../lang/checked.ts';
 import { CompileError, formatDiagnostics } from '../lang/diagnostics.ts';
 import { parse } from '../lang/parser.ts';
+import { headerConstants } from '../runtime/c-headers.ts';
 import { analyze } from '../lang/semantic/index.ts';
 import { SourceFile } from '../lang/source.ts';
 import { LiveKernelEnvironment } from '../runtime/kernel-env.ts';
@@ -28,7 +29,7 @@ const NOTIFY_ENV = '__BPFTRACE_NOTIFY_PROBES_ATTACHED';
 /** Runs one script; resolves to the process exit code. Throws CompileError/UserError for the caller to print. */
 export async function run(opts: CliOptions, out: OutputWriter): Promise<number> {
   const source = readSource(opts.source, opts.sourceName);
-  const program = withSource(source, () => parse(source));
+  const program = withSource(source, () => parse(source, undefined, headerConstants));
   // Syntax errors are shown to anyone; everything after needs the kernel (tracefs is root-only),
   // except -d, which loads nothing.
   if (!opts.dump) {

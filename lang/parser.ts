@@ -16,7 +16,7 @@ import { CompileError, DiagnosticBag } from './diagnostics.ts';
 import { SourceFile, joinSpans, type Span } from './source.ts';
 import * as T from './lexer.ts';
 import { decodeInt, decodeString } from './parse-literals.ts';
-import { preprocess } from './preprocess.ts';
+import { preprocess, type HeaderConstants } from './preprocess.ts';
 
 /** The text a syntax error shows for a token: its image, or `end of file`. */
 function describe(tok: IToken): string {
@@ -634,11 +634,11 @@ function runGuarded(parser: BpfParser, source: SourceFile, tokens: IToken[], dia
 }
 
 /** Parses a whole script. Throws CompileError carrying every syntax/lexical error found. */
-export function parse(original: SourceFile, fe: FrontEnd = frontEnd()): A.Program {
+export function parse(original: SourceFile, fe: FrontEnd = frontEnd(), headers?: HeaderConstants): A.Program {
   const diags = new DiagnosticBag();
   // The `#!` line and C-preprocessor directives (lang/preprocess.ts); `source.span` maps back to
   // the original text, so every span below points into what the user wrote.
-  const source = preprocess(original);
+  const source = preprocess(original, undefined, headers);
   const text = source.text;
   const lexed = fe.lexer.tokenize(text);
   for (const e of lexed.errors) {

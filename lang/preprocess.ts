@@ -3,7 +3,9 @@
 // bpftrace hands scripts to clang's preprocessor; its tools start with `#include <linux/...>`,
 // `#ifndef BPFTRACE_HAVE_BTF ... #else ... #endif` and `#define AF_INET 2`. tsbpf reads types from
 // BTF and tracefs, never from C headers, so:
-//   - `#include <f>` / `#include "f"` are accepted and ignored;
+//   - `#include <f>` / `#include "f"` bring in the constants the header defines, if the caller can
+//     read headers (`HeaderConstants`: the runtime reads the system's C headers; a header it does
+//     not have, such as the kernel's <net/sock.h>, is ignored: its types come from BTF);
 //   - `#define NAME [value]` (object-like only) and `#undef NAME` maintain a macro table; every later
 //     whole identifier outside strings and comments that names a macro is replaced by its value
 //     (values are rescanned, a macro never expands inside itself, as in C);
@@ -17,6 +19,10 @@
 // name it came from.
 import { DiagnosticBag } from './diagnostics.ts';
 import { SourceFile, type Span } from './source.ts';
+
+/** The constant macros (`AF_INET` → `PF_INET`, `PF_INET` → `2`) header `name` defines, or
+ *  undefined if it cannot be read. */
+export type HeaderConstants = (name: string) => ReadonlyMap<string, string> | undefined;
 
 /** Macros defined before the first line: we always have BTF, as bpftrace does on this kernel. */
 export const PREDEFINED_MACROS: ReadonlyMap<string, string> = new Map([['BPFTRACE_HAVE_BTF', '1']]);
@@ -129,7 +135,7 @@ export class PreprocessedSource extends SourceFile {
  * Applies the directives of `source`. Throws CompileError listing every bad directive.
  * `predefined` are the macros known before the first line.
  */
-export function preprocess(source: SourceFile, predefined: ReadonlyMap<string, string> = PREDEFINED_MACROS): SourceFile {
+export function preprocess(source: SourceFile, predefined: ReadonlyMap<string, string> = PREDEFINED_MACROS, headers?: HeaderConstants): SourceFile {
   const text = source.text;
   // Fast path: nothing that could be a directive, and no macro can be used before being defined
   // except the predefined ones, whose names are checked here.
@@ -204,9 +210,13 @@ export function preprocess(source: SourceFile, predefined: ReadonlyMap<string, s
       case '':
         if (rest.trim() !== '') diags.error(`invalid preprocessor directive '#${rest.trim().split(/\s/)[0]}'`, span);
         return; // `#` alone is C's null directive
-      case 'include':
-        if (!/^\s*(?:<[^<>]+>|"[^"]+")\s*$/.test(rest)) diags.error('#include expects <FILE> or "FILE"', lineSpan(hash, end));
+      case 'include': {
+        const file = /^\s*(?:<([^<>]+)>|"([^"]+)")\s*$/.exec(rest);
+        if (!file) return diags.error('#include expects <FILE> or "FILE"', lineSpan(hash, end));
+        // The script's own #defines win over a header's.
+        for (const [k, v] of headers?.(file[1] ?? file[2]!) ?? []) if (!macros.has(k)) macros.set(k, v);
         return;
+      }
       case 'define':
         return define(rest, restAt, span);
       case 'undef': {

@@ -1,5 +1,5 @@
 // cgroup, cgroupid(), ppid and the other small builtins on the live kernel.
-import { mkdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { kernelAvailable } from '../support/kernel.ts';
@@ -41,5 +41,12 @@ describe.skipIf(!kernelAvailable)('ppid (live kernel)', () => {
     const r = tsbpf(['-q', '-e', 'BEGIN { printf("%d %s\\n", ppid, pcomm); exit(); }']);
     const comm = readFileSync('/proc/self/comm', 'utf8').trim();
     expect(r.stdout).toBe(`${process.pid} ${comm}\n\n\n`);
+  });
+});
+
+describe.skipIf(!kernelAvailable || !existsSync('/usr/include/x86_64-linux-gnu/sys/socket.h'))('#include of a system header (live kernel)', () => {
+  it('brings in its constants (AF_INET from <sys/socket.h>), and a kernel-internal header is ignored', () => {
+    const r = tsbpf(['-q', '-e', '#include <sys/socket.h>\n#include <net/sock.h>\nBEGIN { printf("%d %d\\n", AF_INET, AF_INET6); exit(); }']);
+    expect(r.stdout).toBe('2 10\n\n\n');
   });
 });

@@ -7,7 +7,7 @@ import { parse } from '../../lang/parser.ts';
 import { preprocess, PreprocessedSource } from '../../lang/preprocess.ts';
 import { CompileError } from '../../lang/diagnostics.ts';
 import { SourceFile } from '../../lang/source.ts';
-import { block, call, errorsOf, exprStmt, int, parseStripped, parseText, str, stmtsOf } from './ast-helpers.ts';
+import { block, call, errorsOf, exprStmt, int, parseStripped, parseText, str, stmtsOf, stripSpans } from './ast-helpers.ts';
 
 /** The AST with every span reduced to its line/column range (offsets dropped). */
 function lineCols(x: unknown): unknown {
@@ -39,6 +39,15 @@ function outcome(text: string): unknown {
 describe('preprocessor: directives', () => {
   it('ignores #include lines of both forms', () => {
     expect(parseStripped('#include <linux/sched.h>\n  #include "net/sock.h"\nBEGIN { 1 }')).toEqual(parseStripped('BEGIN { 1 }'));
+  });
+
+  it('takes the constants of an included header from the caller, the script\'s own #defines first', () => {
+    const headers = (name: string) => (name === 'sys/socket.h' ? new Map([['PF_INET', '2'], ['AF_INET', 'PF_INET'], ['MINE', '7']]) : undefined);
+    const p = parse(new SourceFile('f.bt', '#define MINE 9\n#include <sys/socket.h>\n#include <net/sock.h>\nBEGIN { @ = AF_INET + MINE; }'), undefined, headers);
+    expect(stripSpans(p.probes[0]!.body.stmts)).toEqual(stmtsOf('BEGIN { @ = 2 + 9; }'));
+    // In a skipped group an #include brings nothing.
+    const q = parse(new SourceFile('f.bt', '#ifndef BPFTRACE_HAVE_BTF\n#include <sys/socket.h>\n#endif\nBEGIN { @ = AF_INET; }'), undefined, headers);
+    expect(stripSpans(q.probes[0]!.body.stmts)).toEqual(stmtsOf('BEGIN { @ = AF_INET; }'));
   });
 
   it('takes the #else branch of #ifndef BPFTRACE_HAVE_BTF and skips the other', () => {
