@@ -256,7 +256,9 @@ class Pass implements CallContext {
     if (t.kind !== 'int' && t.kind !== 'string' && t.kind !== 'stack' && t.kind !== 'symbol' && t.kind !== 'inet' && t.kind !== 'timestamp') {
       return this.error(`Can not assign a value of type '${typeName(t)}' to ${varLabel(target)}`, s.value.span);
     }
-    const stored = storageType(t);
+    // A scratch variable keeps the integer width of its first value, as in bpftrace
+    // (`$dport = $sk->__sk_common.skc_dport; $dport = bswap($dport)` swaps 16 bits).
+    const stored = t.kind === 'int' ? t : storageType(t);
     const current = this.vars.get(target.name);
     if (current === undefined) {
       // First assignment in textual order: it fixes the kind; earlier passes may know a wider string.

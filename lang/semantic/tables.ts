@@ -22,14 +22,16 @@ export function storageType(t: Type): Type {
 
 /**
  * Merges two storage types of the same slot: strings grow to the larger buffer, integers keep
- * the first signedness, sums/mins/... turn signed if any argument is. Undefined if they clash
+ * the first signedness and grow to the widest, sums/mins/... turn signed if any argument is. Undefined if they clash
  * (lhist()s with different bounds clash).
  */
 export function mergeTypes(first: Type, later: Type): Type | undefined {
   if (first.kind === 'int' && later.kind === 'int') {
     // Pointers to different kernel types clash, as in bpftrace; a plain integer fits either.
     if (first.pointee && later.pointee && first.pointee.id !== later.pointee.id) return undefined;
-    return first;
+    // A slot grows to the widest integer stored in it (a scratch variable keeps its width
+    // otherwise: `$p = $sk->skc_dport; $p = bswap($p)` swaps 16 bits).
+    return later.bits > first.bits ? { ...first, bits: later.bits } : first;
   }
   if (first.kind === 'string' && later.kind === 'string') return first.size >= later.size ? first : later;
   // A stack's limit and mode pick its kernel map and its printing: they must agree.

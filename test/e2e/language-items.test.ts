@@ -28,9 +28,10 @@ describe.skipIf(!kernelAvailable)('language items (live kernel)', () => {
     expect(r.stdout).toBe('100 5000 10000000 1000000000 120000000000\n\n\n');
   });
 
-  const BSWAP = 'BEGIN { printf("%x %x %x %x\\n", bswap((uint16)0x1234), bswap((uint32)0x12345678), bswap(0x0102030405060708), bswap((uint8)0xab)); @ = bswap((int16)-2); exit(); }';
-  it('bswap() by the operand width', () => {
-    expect(tsbpf(['-q', '-e', BSWAP]).stdout).toBe('3412 78563412 4030201 ab\n\n\n@: 65279\n');
+  // `$p = bswap($p)` on a 16-bit variable, as the tcp*.bt tools turn skc_dport around.
+  const BSWAP = 'BEGIN { printf("%x %x %x %x\\n", bswap((uint16)0x1234), bswap((uint32)0x12345678), bswap(0x0102030405060708), bswap((uint8)0xab)); @ = bswap((int16)-2); $p = (uint16)0xd711; $p = bswap($p); printf("%d\\n", $p); exit(); }';
+  it('bswap() by the operand width, a variable\'s included', () => {
+    expect(tsbpf(['-q', '-e', BSWAP]).stdout).toBe('3412 78563412 4030201 ab\n4567\n\n\n@: 65279\n');
   });
   it.skipIf(!haveBpftrace)('bswap() as bpftrace 0.17 prints it', () => {
     expect(tsbpf(['-q', '-e', BSWAP]).stdout).toBe(bpftraceStdout(BSWAP));

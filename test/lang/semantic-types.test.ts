@@ -131,9 +131,11 @@ describe('expression types', () => {
 });
 
 describe('scratch variables', () => {
-  it('stores integers as 64-bit with the first assignment\'s signedness', () => {
-    const c = check('BEGIN { $u = pid; $s = -1; $u = -5; $t = comm; }');
-    expect([...c.probes[0]!.variables].map(([k, t]) => `${k}:${typeName(t)}`)).toEqual(['u:uint64', 's:int64', 't:string[16]']);
+  it('keeps a variable\'s integer width, growing to the widest value stored, with the first signedness', () => {
+    const c = check('BEGIN { $u = pid; $s = -1; $u = -5; $t = comm; $p = (uint16)1; $p = bswap($p); $b = (int8)1; $b = (uint32)2; }');
+    expect([...c.probes[0]!.variables].map(([k, t]) => `${k}:${typeName(t)}`)).toEqual([
+      'u:uint64', 's:int64', 't:string[16]', 'p:uint16', 'b:int32',
+    ]);
   });
 
   it('widens a string variable to its largest assignment, also for earlier reads', () => {
