@@ -135,6 +135,31 @@ console.log(`kernel ${spawnSync('uname', ['-r'], { encoding: 'utf8' }).stdout.tr
   );
 }
 
+// 2c'. the shape of bpftrace's tcpconnect.bt: AF_INET from <sys/socket.h>, the family's address
+//      via ntop(), the destination port turned around with `$dport = bswap($dport)`
+{
+  const ports = [];
+  const script =
+    '#include <sys/socket.h>\n' +
+    'kprobe:tcp_connect /pid == $1/ { $sk = (struct sock *)arg0; $f = $sk->__sk_common.skc_family; ' +
+    'if ($f == AF_INET) { $d = ntop($sk->__sk_common.skc_daddr); } else { $d = ntop($sk->__sk_common.skc_v6_daddr.in6_u.u6_addr8); } ' +
+    '$dport = $sk->__sk_common.skc_dport; $dport = bswap($dport); printf("%s %d\\n", $d, $dport); } interval:ms:1500 { exit(); }';
+  const r = await tsbpf(['-e', script, String(process.pid)], () => {
+    for (const host of ['127.0.0.1', '::1']) {
+      const srv = createServer((s) => s.end()).listen(0, host, () => {
+        ports.push(`${host} ${srv.address().port}`);
+        const c = connect(srv.address().port, host, () => {
+          c.end();
+          srv.close();
+        });
+        c.on('error', () => srv.close());
+      });
+    }
+  });
+  const lines = r.stdout.split('\n').filter((l) => /^\S+ \d+$/.test(l)).sort();
+  check('tcpconnect.bt\'s pattern: AF_INET, ntop() of either family, bswap() of a 16-bit variable', r.code === 0 && lines.join() === ports.sort().join(), `${show(r)}\nports: ${ports}`);
+}
+
 // 2d. kaddr() of a data symbol (this kernel lists them: CONFIG_KALLSYMS_ALL) and `*` reading it,
 //     as bpftrace's loads.bt does: avenrun[0] is the 1-minute load in 11-bit fixed point
 {
