@@ -89,6 +89,9 @@ export enum EventKind {
   /** join(argv[, sep]): id = index of sep in BpfObject.joinDelimiters; payload: JOIN_ARGS
    *  strings of JOIN_ARG_SIZE bytes each (NUL-terminated); the first empty one ends the list. */
   Join = 6,
+  /** cat(fmt, args...): like Printf (id = printf id, same layout); userspace prints the file
+   *  whose path the formatted text is. */
+  Cat = 7,
 }
 
 /** Layout of a PrintMap record. */

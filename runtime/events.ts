@@ -71,4 +71,6 @@ export interface EventSink {
   time?(format: string): void;
   /** join(): the strings read, already joined with the call's separator. */
   join?(text: string): void;
+  /** cat(fmt, ...): print the file whose path is the record formatted like a printf. */
+  cat?(layout: PrintfLayout, record: DataView): void;
 }

@@ -215,6 +215,11 @@ export class Session {
         if (layout) sink.printf(layout, record);
         return;
       }
+      case EventKind.Cat: {
+        const layout = this.printfs.get(id);
+        if (layout) sink.cat?.(layout, record);
+        return;
+      }
       case EventKind.Exit:
         this.exited = true;
         sink.exit(record.byteLength >= 16 ? Number(record.getBigInt64(8, true)) : 0);

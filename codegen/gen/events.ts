@@ -110,14 +110,20 @@ export function printf(g: Gen, c: Call): void {
   g.asm.bind(reserved);
   g.emit(mov(rec, reg(Reg.R0)));
   // `u32 kind; u32 id;` in one store when the id is 0.
-  if (info.id === 0) g.emit(st(8, rec, 0, EventKind.Printf));
-  else g.emit(st(4, rec, 0, EventKind.Printf), st(4, rec, 4, info.id));
+  const kind = recordKind(c);
+  if (info.id === 0) g.emit(st(8, rec, 0, kind));
+  else g.emit(st(4, rec, 0, kind), st(4, rec, 4, info.id));
   // Stores first, helper calls (comm, str reads) last.
   const order = [...fills.keys()].sort((a, b) => rank(fills[a]!) - rank(fills[b]!));
   for (const i of order) fill(g, fills[i]!, rec, layout.args[i]!.offset);
   submit(g, rec, layout.size);
   g.free(rec);
   g.asm.bind(done);
+}
+
+/** printf() and cat() send the same record; the kind tells userspace which it is. */
+function recordKind(c: Call): EventKind.Printf | EventKind.Cat {
+  return c.name === 'cat' ? EventKind.Cat : EventKind.Printf;
 }
 
 function rank(f: Fill): number {
@@ -175,7 +181,7 @@ function wakeupFlags(g: Gen, dst: Reg, lo: number, hi: number): void {
 function printfOnStack(g: Gen, c: Call, layout: PrintfLayout): void {
   const info = g.checked.printfOf(c);
   const off = g.stack.alloc(layout.size, c.span, 'a printf record');
-  header(g, off, EventKind.Printf, info.id);
+  header(g, off, recordKind(c), info.id);
   const args = c.args.slice(1);
   layout.args.forEach((field, i) => {
     const arg = args[i]!;

@@ -21,7 +21,7 @@ export interface GenerateOptions {
 }
 
 /** Calls that send a record through the events ring buffer. */
-const EVENT_CALLS = new Set(['printf', 'exit', 'print', 'clear', 'time', 'join']);
+const EVENT_CALLS = new Set(['printf', 'cat', 'exit', 'print', 'clear', 'time', 'join']);
 
 /**
  * The ring must absorb bursts from probes that fire at kernel event rates (8 MiB keeps millions

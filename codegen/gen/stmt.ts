@@ -56,6 +56,7 @@ function exprStmt(g: Gen, e: Expr): void {
 function callStmt(g: Gen, c: Call): void {
   switch (c.name) {
     case 'printf':
+    case 'cat':
       return printf(g, c);
     case 'time':
       return timeCall(g, c);

@@ -40,14 +40,14 @@ export interface CallContext {
 }
 
 export const AGGREGATIONS: ReadonlySet<string> = new Set<AggFn>(['count', 'sum', 'min', 'max', 'avg', 'hist', 'lhist', 'stats']);
-const STATEMENTS = new Set(['printf', 'exit', 'clear', 'print', 'delete', 'time', 'join']);
+const STATEMENTS = new Set(['printf', 'cat', 'exit', 'clear', 'print', 'delete', 'time', 'join']);
 /** Default (and maximum) string buffer of str(), as bpftrace 0.17's BPFTRACE_STRLEN. */
 export const STR_SIZE = 64;
 
 /** bpftrace functions tsbpf does not implement yet. */
 const UNSUPPORTED = new Set([
   'tseries', 'uaddr', 'pton',
-  'buf', 'cat', 'system', 'signal', 'override', 'reg', 'sizeof', 'offsetof', 'cgroup_path',
+  'buf', 'system', 'signal', 'override', 'reg', 'sizeof', 'offsetof', 'cgroup_path',
   'macaddr', 'strncmp', 'strcontains', 'path', 'getopt', 'zero', 'len', 'strerror',
   'errorf', 'warnf', 'unwatch', 'kptr', 'uptr', 'skboutput', 'socket_cookie', 'strlen',
 ]);
@@ -258,6 +258,7 @@ function checkStatementCall(c: Call, cx: CallContext): boolean {
     t.kind === 'agg' && (t.fn === 'hist' || t.fn === 'lhist') ? err(`delete() on a ${t.fn}() map is not supported yet`) : true;
   switch (c.name) {
     case 'printf':
+    case 'cat':
       return checkPrintf(c, cx);
     case 'time': {
       // The format goes to userspace once, at load time: only a literal can.
@@ -343,20 +344,22 @@ function checkPrintf(c: Call, cx: CallContext): boolean {
     cx.error(message, c.span);
     return false;
   };
-  if (c.args.length === 0) return err('printf() requires at least one argument (0 provided)');
+  // cat(fmt, args...) formats a path the same way, then prints that file.
+  const fn = c.name;
+  if (c.args.length === 0) return err(`${fn}() requires at least one argument (0 provided)`);
   const [fmt, ...rest] = c.args;
   const argTypes = rest.map((a) => cx.expr(a, 'value'));
   const fmtType = cx.expr(fmt!, 'value');
   if (fmt!.kind !== 'StrLit') {
-    return isError(fmtType) ? false : err(`printf() expects a string literal (${kindWord(fmtType)} provided)`);
+    return isError(fmtType) ? false : err(`${fn}() expects a string literal (${kindWord(fmtType)} provided)`);
   }
   const parsed = parseFormat(fmt!.value);
   if (!parsed.ok) return err(parsed.message);
   if (rest.length > parsed.argCount) {
-    return err(`printf: Too many arguments for format string (${rest.length} supplied, ${parsed.argCount} expected)`);
+    return err(`${fn}: Too many arguments for format string (${rest.length} supplied, ${parsed.argCount} expected)`);
   }
   if (rest.length < parsed.argCount) {
-    return err(`printf: Not enough arguments for format string (${rest.length} supplied, ${parsed.argCount} expected)`);
+    return err(`${fn}: Not enough arguments for format string (${rest.length} supplied, ${parsed.argCount} expected)`);
   }
   let ok = true;
   const types: Type[] = [];
@@ -371,9 +374,9 @@ function checkPrintf(c: Call, cx: CallContext): boolean {
     // Stacks and symbols print as text, so bpftrace calls them strings here.
     const textual = t.kind === 'stack' || t.kind === 'symbol' || t.kind === 'inet' || t.kind === 'timestamp';
     if (INTEGER_CONVERSIONS.has(part.conversion) && t.kind !== 'int') {
-      ok = err(`printf: %${part.conversion} specifier expects a value of type integer (${textual ? 'string' : kindWord(t)} supplied)`);
+      ok = err(`${fn}: %${part.conversion} specifier expects a value of type integer (${textual ? 'string' : kindWord(t)} supplied)`);
     } else if (t.kind !== 'int' && t.kind !== 'string' && !textual) {
-      ok = err(`printf: %${part.conversion} specifier can not print a value of type '${typeName(t)}'`);
+      ok = err(`${fn}: %${part.conversion} specifier can not print a value of type '${typeName(t)}'`);
     }
   }
   if (ok) cx.addPrintf((id) => ({ id, call: c, parts: parsed.parts, argTypes: types }));

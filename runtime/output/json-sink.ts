@@ -10,6 +10,7 @@ export const jsonFormat: OutputFormat = {
   printf: (text) => jsonMessage('printf', text),
   time: (text) => jsonMessage('time', text),
   join: (text) => jsonMessage('join', text),
+  cat: (text) => jsonMessage('cat', text),
   map: formatJsonUserMap,
   attachedProbes: (n) => jsonCounter('attached_probes', 'probes', n),
   lostEvents: (n) => jsonCounter('lost_events', 'events', n),

@@ -38,7 +38,7 @@ export function jsonEscape(text: string): string {
 }
 
 /** A message line: `{"type": "printf", "data": "..."}`. */
-export function jsonMessage(type: 'printf' | 'time' | 'join', text: string): string {
+export function jsonMessage(type: 'printf' | 'time' | 'join' | 'cat', text: string): string {
   return `{"type": "${type}", "data": "${jsonEscape(text)}"}\n`;
 }
 

@@ -1,7 +1,7 @@
 // The EventSink that prints, whatever the output format: printf records through their compiled
 // formatters, time() through strftime, print(@m) and the exit maps through the map printer. An
 // OutputFormat (text or JSON) only turns each piece into its bytes.
-import { writeSync } from 'node:fs';
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import type { BpfObject, MapSpec, PrintfLayout } from '../../codegen/object.ts';
 import type { EventSink, MapEntry, PrintView } from '../events.ts';
 import type { ValueSymbols } from '../symbolizer.ts';
@@ -23,6 +23,7 @@ export interface OutputFormat {
   printf(text: string): string;
   time(text: string): string;
   join(text: string): string;
+  cat(text: string): string;
   map(spec: MapSpec, entries: readonly MapEntry[], view?: PrintView): string;
   attachedProbes(probes: number): string;
   lostEvents(lost: bigint): string;
@@ -40,6 +41,16 @@ export interface SinkOptions {
   readonly now?: () => number;
   /** IANA time zone for time(); default: the local one ($TZ). */
   readonly timeZone?: string;
+}
+
+/** bpftrace's max_cat_bytes default: cat() prints at most this much of a file. */
+const MAX_CAT_BYTES = 10240;
+
+/** `No such file or directory`, as strerror() words an fs error's code. */
+function errnoMessage(e: unknown): string {
+  const m = /^\w+: ([^,]+),/.exec((e as Error).message ?? '');
+  const text = m?.[1] ?? String(e);
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /** bpftrace's strftime buffer (MAX_TIME_STR_LEN): a longer result, or an empty one, is an error. */
@@ -74,6 +85,27 @@ export class PrintingSink implements EventSink {
   printf(layout: PrintfLayout, record: DataView): void {
     const f = this.formatters[layout.id] ?? (this.formatters[layout.id] = compilePrintf(layout, this.maps.symbols));
     this.out.write(this.format.printf(f(record)));
+  }
+
+  /** cat(): the file's first MAX_CAT_BYTES bytes, as bpftrace 0.17 prints them (a file that
+   *  cannot be read is an error line on stderr). */
+  cat(layout: PrintfLayout, record: DataView): void {
+    const f = this.formatters[layout.id] ?? (this.formatters[layout.id] = compilePrintf(layout, this.maps.symbols));
+    const path = f(record);
+    let text: string;
+    try {
+      const fd = openSync(path, 'r');
+      try {
+        const buf = Buffer.alloc(MAX_CAT_BYTES);
+        text = buf.toString('utf8', 0, readSync(fd, buf, 0, MAX_CAT_BYTES, null));
+      } finally {
+        closeSync(fd);
+      }
+    } catch (e) {
+      this.stderr(`ERROR: failed to open file '${path}': ${errnoMessage(e)}\n`);
+      return;
+    }
+    this.out.write(this.format.cat(text));
   }
 
   /** time(fmt): the time the event is read, as bpftrace formats it when it receives one. */

@@ -16,6 +16,7 @@ export const textFormat: OutputFormat = {
   printf: (text) => text,
   time: (text) => text,
   join: (text) => `${text}\n`,
+  cat: (text) => text,
   map: formatUserMap,
   attachedProbes: (n) => `Attaching ${n} probe${n === 1 ? '' : 's'}...\n`,
   lostEvents: lostEventsMessage,

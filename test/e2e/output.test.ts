@@ -112,6 +112,19 @@ describe.skipIf(!kernelAvailable)('tsbpf output (live kernel)', () => {
     expect(d.stdout).toContain('; map 0: @a lru_hash key 8 value 8 entries 2\n; map 1: @c lru_percpu_hash key 8 value 8 entries 8\n');
   });
 
+  // cat(fmt, args...): the file at the formatted path; one that cannot be opened is an error line.
+  const CAT = 'BEGIN { cat("/proc/sys/kernel/ostype"); cat("/nonexistent%d", 5); cat("/proc/sys/kernel/%s", "ostype"); exit(); }';
+
+  it('cat() prints a file, as text and as JSON', () => {
+    const r = tsbpf(['-q', '-e', CAT]);
+    expect(r).toEqual({ code: 0, signal: null, stdout: 'Linux\nLinux\n\n\n', stderr: "ERROR: failed to open file '/nonexistent5': No such file or directory\n" });
+    expect(tsbpf(['-q', '-f', 'json', '-e', CAT]).stdout).toBe('{"type": "cat", "data": "Linux\\n"}\n{"type": "cat", "data": "Linux\\n"}\n\n\n');
+  });
+
+  it.skipIf(!hasCommand('bpftrace'))('cat() prints what the installed bpftrace prints', () => {
+    expect(tsbpf(['-q', '-e', CAT]).stdout).toBe(bpftraceStdout(CAT));
+  });
+
   it('return; ends this run of the probe', () => {
     const r = tsbpf(['-q', '-e', 'BEGIN { @a = 1; if (pid > 0) { return; } @b = 2; } interval:ms:50 { @c = 3; return; @d = 4; exit(); } interval:ms:300 { exit(); }']);
     // @b and @d are never written: empty maps print an empty line.

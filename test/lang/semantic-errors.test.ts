@@ -219,6 +219,12 @@ describe('function calls', () => {
     expect(one('@m = 1; $x = 1 + clear(@m);')).toEqual(['1:26-35: clear() returns no value and can only be used as a statement']);
   });
 
+  it('checks cat() as printf: a literal format and its arguments', () => {
+    expect(one('cat("/proc/%d/status");')).toEqual(['1:9-31: cat: Not enough arguments for format string (0 supplied, 1 expected)']);
+    expect(one('$f = "x"; cat($f);')).toEqual(['1:19-26: cat() expects a string literal (string provided)']);
+    expect(one('$x = cat("/proc/loadavg");')).toEqual(['1:14-34: cat() should not be used in an assignment or as a map key']);
+  });
+
   it('checks cgroupid(): one string literal, looked up at compile time', () => {
     expect(one('$x = cgroupid(1);')).toEqual(['1:14-25: cgroupid() expects a string literal (integer provided)']);
     expect(one('$x = cgroupid();')).toEqual(['1:14-24: cgroupid() requires one argument (0 provided)']);
