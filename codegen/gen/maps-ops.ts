@@ -3,7 +3,8 @@ import type { Call, Expr, MapAccess } from '../../lang/ast.ts';
 import type { Span } from '../../lang/source.ts';
 import { Reg } from '../insn.ts';
 import { Helper } from '../helpers.ts';
-import { alu, call, imm, ldMapFd, ldx, mov, reg, st } from '../ops.ts';
+import { alu, call, imm, ldMapFd, ldx, mov, reg, st, stx } from '../ops.ts';
+import { HIST_BUCKETS, linearBuckets } from '../../lang/types.ts';
 import { fail, type Gen, type MapRef } from './context.ts';
 import { storeInt } from './expr.ts';
 import { copyStr, strInto, zero } from './strings.ts';
@@ -128,7 +129,35 @@ export function deleteElement(g: Gen, c: Call): void {
   if (!m || m.kind !== 'MapAccess') throw fail('delete() takes a map element', c.span);
   const ref = g.map(m.name, m.span);
   const keys = k ? [k] : m.keys;
-  deleteKey(g, ref, buildKey(g, ref, keys, m.span));
+  const key = buildKey(g, ref, keys, m.span);
+  const bucketOffset = ref.spec.user?.bucketOffset;
+  if (bucketOffset === undefined) return deleteKey(g, ref, key);
+  deleteBuckets(g, ref, key, bucketOffset, c);
+}
+
+/**
+ * A hist()/lhist() key is one kernel entry per bucket: delete them all, in a loop the verifier
+ * bounds by the bucket count. r0 ends as 0 if any bucket was there (as map_delete_elem's result
+ * for one entry would be), else non-zero.
+ */
+function deleteBuckets(g: Gen, ref: MapRef, key: number, bucketOffset: number, c: Call): void {
+  const info = ref.spec.user!.info;
+  const agg = info.value.kind === 'agg' ? info.value : undefined;
+  const buckets = agg?.linear ? linearBuckets(agg.linear) : HIST_BUCKETS;
+  const i = g.reg(true, c.span);
+  const missing = g.reg(true, c.span);
+  const loop = g.asm.newLabel('bucket');
+  g.emit(mov(i, imm(0)), mov(missing, imm(1)));
+  g.asm.bind(loop);
+  g.emit(stx(8, Reg.R10, key + bucketOffset, i));
+  deleteKey(g, ref, key);
+  // map_delete_elem returns 0 or a negative errno: its sign bit says "was not there". Folded in
+  // without a branch, so the verifier walks one state per bucket, not two.
+  g.emit(alu('rsh', Reg.R0, imm(63)), alu('and', missing, reg(Reg.R0)), alu('add', i, imm(1)));
+  g.asm.jmp('jlt', i, imm(buckets), loop);
+  g.emit(mov(Reg.R0, reg(missing)));
+  g.free(i);
+  g.free(missing);
 }
 
 /** dst = delete(...) as a value (bpftrace 0.24+): 1 if the element was there (map_delete_elem

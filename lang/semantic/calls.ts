@@ -253,9 +253,8 @@ function checkStatementCall(c: Call, cx: CallContext): boolean {
     }
     return ok;
   };
-  // A hist/lhist key is spread over one kernel entry per bucket.
-  const deletable = (t: Type): boolean =>
-    t.kind === 'agg' && (t.fn === 'hist' || t.fn === 'lhist') ? err(`delete() on a ${t.fn}() map is not supported yet`) : true;
+  // Any map's element can be deleted (a hist/lhist key's buckets all go at once).
+  const deletable = (_t: Type): boolean => true;
   switch (c.name) {
     case 'printf':
     case 'cat':

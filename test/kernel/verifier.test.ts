@@ -76,6 +76,7 @@ const CORPUS: readonly Case[] = [
   { script: 'tracepoint:syscalls:sys_enter_kill { @[ppid, comm, pcomm] = count(); if (pcomm == "bash") { printf("%s %s\\n", pcomm, comm); } } BEGIN { printf("%d\\n", ppid); }', relocatedOnly: true },
   { script: 'let @l = lruhash(16); let @p = percpulruhash(4); tracepoint:syscalls:sys_enter_kill { @l[pid] = nsecs; @p[comm] = count(); @s[cpu] = sum(1); }' },
   { script: 'tracepoint:syscalls:sys_enter_kill { cat("/proc/%d/status", pid); cat("/proc/loadavg"); }' },
+  { script: 'tracepoint:syscalls:sys_enter_kill { @h[pid] = hist(args->sig); @l[comm] = lhist(args->sig, 0, 1000, 1); delete(@h, pid); if (delete(@l[comm])) { @gone = count(); } }' },
   { script: 'software:faults:100 { @[comm, kstack(3)] = count(); } hardware:cycles { @c = count(); }' },
   { script: 'BEGIN { @x[1] = 2; } END { print(@x); clear(@x); }' },
   { script: 'tracepoint:syscalls:sys_enter_execve { printf("%s\\n", str(args.filename, 32)); }' },

@@ -78,9 +78,6 @@ describe('hist, lhist and stats errors', () => {
     ['$h = hist(1);', ['1:14-21: hist() should be directly assigned to a map']],
     ['@x = hist(1); @x++;', ["1:23-27: The ++ operator can not be used on expressions of type 'hist'"]],
     ['@x = hist(1); $y = @x;', ['1:28-30: Reading the value of @x (a hist() map) in an expression is not supported yet']],
-    // Not bpftrace's: tsbpf does not delete the bucket entries of one key yet.
-    ['@x[1] = hist(1); delete(@x[1]);', ['1:26-39: delete() on a hist() map is not supported yet']],
-    ['@x[1] = lhist(1, 0, 5, 1); delete(@x, 1);', ['1:36-49: delete() on a lhist() map is not supported yet']],
   ])('%s', (body, expected) => {
     expect(errors(body)).toEqual(expected);
   });
