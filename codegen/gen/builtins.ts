@@ -31,6 +31,17 @@ export function stringReadHelper(g: Gen): Helper {
   return isUserPointerProgram(g) ? Helper.probe_read_user_str : Helper.probe_read_kernel_str;
 }
 
+/** Builtins whose value is what one helper returns. */
+const HELPER_BUILTINS: ReadonlyMap<string, Helper> = new Map([
+  ['nsecs', Helper.ktime_get_ns],
+  ['cpu', Helper.get_smp_processor_id],
+  ['cgroup', Helper.get_current_cgroup_id],
+  ['rand', Helper.get_prandom_u32],
+  ['jiffies', Helper.jiffies64],
+  ['numaid', Helper.get_numa_node_id],
+  ['curtask', Helper.get_current_task],
+]);
+
 function afterCall(g: Gen, dst: Reg): void {
   if (dst !== Reg.R0) g.emit(mov(dst, reg(Reg.R0)));
 }
@@ -54,34 +65,13 @@ export function builtinInt(g: Gen, b: Builtin, dst: Reg): void {
         return afterCall(g, dst);
       }
       return g.emit(mov(dst, reg(Reg.R0), 32));
-    case 'nsecs':
-      g.emit(call(Helper.ktime_get_ns));
-      return afterCall(g, dst);
     case 'elapsed':
       g.emit(call(Helper.ktime_get_ns), ldMapValue(Reg.R1, GLOBALS_MAP, GLOBALS_START_NS), ldx(8, Reg.R1, Reg.R1, 0), alu('sub', Reg.R0, reg(Reg.R1)));
-      return afterCall(g, dst);
-    case 'cpu':
-      g.emit(call(Helper.get_smp_processor_id));
       return afterCall(g, dst);
     case 'ppid':
       // Relocated loads: the kernel places real_parent and tgid where its task_struct has them.
       if (!g.tables.kernelFields) throw fail(needsRelocations('ppid'), b.span);
       g.emit(call(Helper.get_current_task_btf), ldxField(8, Reg.R0, Reg.R0, TASK_REAL_PARENT), ldxField(4, Reg.R0, Reg.R0, TASK_TGID));
-      return afterCall(g, dst);
-    case 'cgroup':
-      g.emit(call(Helper.get_current_cgroup_id));
-      return afterCall(g, dst);
-    case 'rand':
-      g.emit(call(Helper.get_prandom_u32));
-      return afterCall(g, dst);
-    case 'jiffies':
-      g.emit(call(Helper.jiffies64));
-      return afterCall(g, dst);
-    case 'numaid':
-      g.emit(call(Helper.get_numa_node_id));
-      return afterCall(g, dst);
-    case 'curtask':
-      g.emit(call(Helper.get_current_task));
       return afterCall(g, dst);
     case 'retval':
       if (g.attach.resolved.kind === 'fentry') return fexitRetval(g, b, dst);
@@ -93,6 +83,11 @@ export function builtinInt(g: Gen, b: Builtin, dst: Reg): void {
       // The runtime writes the -c child's pid into the globals before BEGIN.
       return g.emit(ldMapValue(dst, GLOBALS_MAP, GLOBALS_CPID), ldx(4, dst, dst, 0));
     default: {
+      const helper = HELPER_BUILTINS.get(b.name);
+      if (helper !== undefined) {
+        g.emit(call(helper));
+        return afterCall(g, dst);
+      }
       const m = /^arg([0-9])$/.exec(b.name);
       if (m) return g.emit(ldx(8, dst, CTX, argOffset(g, b, Number(m[1]))));
       throw fail(`the ${b.name} builtin is not supported by code generation`, b.span);
