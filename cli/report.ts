@@ -8,7 +8,7 @@ import { PrintableCompileError } from './run.ts';
 export function report(e: unknown): number {
   if (process.env.TSBPF_DEBUG) writeErr(`${(e as Error)?.stack ?? String(e)}\n`);
   if (e instanceof PrintableCompileError) writeErr(e.format() + '\n');
-  else if (e instanceof CompileError) writeErr(formatDiagnostics(e.diagnostics) + '\n');
+  else if (e instanceof CompileError) writeErr(formatDiagnostics(e.all) + '\n');
   else if (e instanceof UserError) writeErr(`ERROR: ${e.message}\n`);
   else if (!process.env.TSBPF_DEBUG) writeErr(`tsbpf: internal error: ${(e as Error)?.message ?? String(e)}\n`);
   return 1;

@@ -97,7 +97,7 @@ export class PrintableCompileError extends Error {
     super(error.message);
   }
   format(): string {
-    return formatDiagnostics(this.error.diagnostics, this.source);
+    return formatDiagnostics(this.error.all, this.source);
   }
 }
 

@@ -24,9 +24,19 @@ export interface Diagnostic {
 
 /** Thrown by a stage that cannot continue; carries every diagnostic gathered so far. */
 export class CompileError extends Error {
-  constructor(readonly diagnostics: readonly Diagnostic[]) {
+  constructor(
+    readonly diagnostics: readonly Diagnostic[],
+    /** Warnings found by the same stage, printed with the errors (bpftrace prints both). */
+    readonly warnings: readonly Diagnostic[] = [],
+  ) {
     super(diagnostics.map((d) => d.message).join('\n'));
     this.name = 'CompileError';
+  }
+
+  /** Errors and warnings in source order, as they are printed. */
+  get all(): readonly Diagnostic[] {
+    if (this.warnings.length === 0) return this.diagnostics;
+    return [...this.diagnostics, ...this.warnings].sort((a, b) => (a.span?.offset ?? -1) - (b.span?.offset ?? -1));
   }
 }
 

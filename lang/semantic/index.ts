@@ -85,7 +85,7 @@ export function analyze(program: Program, env: KernelEnvironment, opts: AnalyzeO
 
   const diagnostics = [...attachBag.items, ...pass.bag.items].sort((a, b) => (a.span?.offset ?? -1) - (b.span?.offset ?? -1));
   const errors = diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length > 0) throw new CompileError(errors);
+  if (errors.length > 0) throw new CompileError(errors, diagnostics.filter((d) => d.severity === 'warning'));
 
   const maps = new Map<string, MapInfo>();
   for (const [name, m] of pass.maps) {

@@ -45,6 +45,24 @@ describe('usage errors (no kernel needed)', () => {
     expect(tsbpf(['-p', '2147483646', '-e', 'BEGIN { }'])).toEqual({ code: 1, signal: null, stdout: '', stderr: 'ERROR: pid 2147483646: no such process\n' });
   });
 
+  it.skipIf(!kernelAvailable)('warnings are printed with the errors of the same run, in source order', () => {
+    const r = tsbpf(['-e', 'config = { max_strlen = 5 }\nBEGIN { @x = foo(); }']);
+    expect(r).toEqual({
+      code: 1,
+      signal: null,
+      stdout: '',
+      stderr: [
+        'stdin:1:12-26: WARNING: config variable max_strlen has no effect in tsbpf; it is ignored',
+        'config = { max_strlen = 5 }',
+        '           ~~~~~~~~~~~~~~',
+        'stdin:2:14-17: ERROR: Unknown function: foo',
+        'BEGIN { @x = foo(); }',
+        '             ~~~',
+        '',
+      ].join('\n'),
+    });
+  });
+
   it('a syntax error points at the token', () => {
     expect(tsbpf(['-e', 'BEGIN { printf("hi\\n") exit(); }'])).toEqual({
       code: 1,
