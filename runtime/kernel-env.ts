@@ -18,6 +18,8 @@ export class LiveKernelEnvironment implements KernelEnvironment {
   private readonly binaries = new Map<string, UserBinaryLookup>();
   private lookupSources: LookupSources | undefined;
   private btfCache: Btf | null | undefined;
+  /** kaddr() answers: analysis runs several passes, and /proc/kallsyms is megabytes. */
+  private readonly addresses = new Map<string, bigint | undefined>();
   private fentry: boolean | undefined;
   private types: BtfKernelTypes | undefined;
   /** Functions kprobes may attach to, sorted (tracefs available_filter_functions). */
@@ -91,7 +93,8 @@ export class LiveKernelEnvironment implements KernelEnvironment {
   }
 
   kernelSymbolAddress(name: string): bigint | undefined {
-    return kallsymsAddress(name);
+    if (!this.addresses.has(name)) this.addresses.set(name, kallsymsAddress(name));
+    return this.addresses.get(name);
   }
 
   cgroupId(path: string): CgroupLookup {
